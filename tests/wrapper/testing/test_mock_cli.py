@@ -1,0 +1,77 @@
+"""`python -m anyapi_sora.testing` runs the server until it is told to stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import anyapi_sora.testing
+import httpx
+import pytest
+
+
+def _start(*arguments: str) -> subprocess.Popen[str]:
+    package_root = Path(anyapi_sora.testing.__file__).resolve().parents[2]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(package_root), env.get("PYTHONPATH", "")])
+    return subprocess.Popen(
+        [sys.executable, "-m", "anyapi_sora.testing", "--port", "0", *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _read_settings(process: subprocess.Popen[str]) -> dict[str, str]:
+    assert process.stdout is not None
+    settings: dict[str, str] = {}
+    while "ANYAPI_API_KEY" not in settings:
+        line = process.stdout.readline()
+        assert line, "the server exited before printing its settings"
+        name, _, value = line.strip().partition("=")
+        if value:
+            settings[name] = value
+    return settings
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_the_module_serves_until_signalled(stop_signal: signal.Signals) -> None:
+    process = _start("--queue-seconds", "0", "--processing-seconds", "0", "--api-key", "sk-cli")
+    try:
+        settings = _read_settings(process)
+        assert settings["ANYAPI_API_KEY"] == "sk-cli"
+        base_url = settings["ANYAPI_BASE_URL"]
+        with httpx.Client(
+            base_url=base_url, headers={"Authorization": "Bearer sk-cli"}, timeout=10
+        ) as client:
+            body = {
+                "model": "sora-2",
+                "prompt": "a lighthouse",
+                "orientation": "portrait",
+                "size": "small",
+                "duration": 10,
+            }
+            task_id = client.post("/v1/video/create", json=body).json()["id"]
+            done = client.get("/v1/video/query", params={"id": task_id}).json()
+            assert done["status"] == "completed"
+            assert client.get(done["video_url"]).content[4:8] == b"ftyp"
+    finally:
+        process.send_signal(stop_signal)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "Stopped." in stderr
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(base_url + "/v1/video/query")
+
+
+def test_help_lists_the_options() -> None:
+    process = _start("--help")
+    stdout, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    for option in ("--port", "--api-key", "--queue-seconds", "--url-ttl-seconds"):
+        assert option in stdout

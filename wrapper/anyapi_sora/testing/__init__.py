@@ -1,0 +1,26 @@
+"""A mock AnyAPI video gateway for tests: `MockServer`, its faults, and a pytest plugin.
+
+Stdlib only, so it can run anywhere the library is installed. See `MockServer`.
+"""
+
+from ._content import SyntheticVideo
+from ._faults import Fault, FaultKind, FaultPlan, FaultRule, Route
+from ._recording import RecordedRequest
+from ._server import DEFAULT_API_KEY, MockServer
+from ._task_bodies import ResponseStyle
+from ._tasks import MockTask, TaskStatus
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "Fault",
+    "FaultKind",
+    "FaultPlan",
+    "FaultRule",
+    "MockServer",
+    "MockTask",
+    "RecordedRequest",
+    "ResponseStyle",
+    "Route",
+    "SyntheticVideo",
+    "TaskStatus",
+]

@@ -1,0 +1,229 @@
+"""The mock gateway's behaviour: what each route answers, independent of sockets and faults."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import _responses as responses
+from ._content import Content, ContentRange, InMemoryContent, SyntheticVideo
+from ._ranges import RangeNotSatisfiable, parse_range
+from ._responses import BytesBody, Response
+from ._task_bodies import FileUrls, ResponseStyle, render_query
+from ._validation import InvalidRequest, parse_create_body
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from email.message import Message
+
+    from ._signing import UrlSigner
+    from ._tasks import MockTask, TaskStore
+
+CREATE_PATH = "/v1/video/create"
+QUERY_PATH = "/v1/video/query"
+FILES_PREFIX = "/files/"
+_FILE_NAME = re.compile(r"^(task_[0-9a-z]+)\.(mp4|webp)$")
+_NO_JSON = object()
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingRequest:
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Message
+    body: bytes
+    json: Any
+    """The parsed body; `_NO_JSON` when the body was not valid JSON (or empty)."""
+    request_id: str
+
+    @property
+    def has_json(self) -> bool:
+        return self.json is not _NO_JSON
+
+
+def parse_json(body: bytes) -> Any:
+    """The parsed body, or the `_NO_JSON` marker."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return _NO_JSON
+
+
+def route_of(method: str, path: str) -> str:
+    if path == CREATE_PATH and method == "POST":
+        return "create"
+    if path == QUERY_PATH and method == "GET":
+        return "query"
+    if path.startswith(FILES_PREFIX) and method in ("GET", "HEAD"):
+        return "download"
+    return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    queue_seconds: float
+    processing_seconds: float
+
+
+class ServerClock:
+    """The server's notion of time: the injected clock plus whatever tests `advance`."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._skew = 0.0
+        self._lock = threading.Lock()
+        # Maps clock readings onto Unix time for `status_update_time` and URL expiry.
+        self._epoch = time.time() - clock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._clock() + self._skew
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        with self._lock:
+            self._skew += seconds
+
+    def to_unix(self, moment: float) -> float:
+        return self._epoch + moment
+
+
+class MockApi:
+    """Answers create, query and download requests from the task store."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        timeline: Timeline,
+        clock: ServerClock,
+        store: TaskStore,
+        signer: UrlSigner,
+        video: InMemoryContent | SyntheticVideo,
+        thumbnail: InMemoryContent,
+        style: ResponseStyle,
+        reject_trigger: str | None,
+    ) -> None:
+        self.api_key = api_key
+        self.timeline = timeline
+        self.clock = clock
+        self.store = store
+        self.signer = signer
+        self.video = video
+        self.thumbnail = thumbnail
+        self.style = style
+        self.reject_trigger = reject_trigger
+        self.base_url = ""
+        self._request_ids = itertools.count(1)
+
+    def new_request_id(self) -> str:
+        # Shaped like new-api's: a timestamp then a serial.
+        return time.strftime("%Y%m%d%H%M%S") + f"{next(self._request_ids):015d}"
+
+    def respond(self, route: str, request: IncomingRequest) -> Response:
+        if route == "create":
+            return self._create(request)
+        if route == "query":
+            return self._query(request)
+        if route == "download":
+            return self._download(request)
+        return responses.nginx_page(404)
+
+    def _authorized(self, request: IncomingRequest) -> bool:
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and key.strip() == self.api_key
+
+    def _create(self, request: IncomingRequest) -> Response:
+        if not self._authorized(request):
+            return responses.invalid_token(request.request_id)
+        if not request.has_json:
+            return responses.invalid_request("invalid JSON in request body")
+        try:
+            fields = parse_create_body(request.json)
+        except InvalidRequest as error:
+            return responses.invalid_request(str(error))
+        if self.reject_trigger and self.reject_trigger in fields.prompt:
+            return responses.sentinel_block()
+        now = self.clock.now()
+        task = self.store.create(
+            fields,
+            now=now,
+            unix_ms=int(self.clock.to_unix(now) * 1000),
+            queue_seconds=self.timeline.queue_seconds,
+            processing_seconds=self.timeline.processing_seconds,
+        )
+        return responses.json_response(
+            200,
+            {
+                "id": task.id,
+                "status": "pending",
+                "status_update_time": int(self.clock.to_unix(now) * 1000),
+            },
+        )
+
+    def _query(self, request: IncomingRequest) -> Response:
+        if not self._authorized(request):
+            return responses.invalid_token(request.request_id)
+        task_id = request.query.get("id", "")
+        if not task_id:
+            return responses.task_error(400, "invalid_request", "query parameter 'id' is required")
+        task = self.store.get(task_id)
+        if task is None:
+            return responses.task_not_exist()
+        now = self.clock.now()
+        state = task.state_at(now)
+        urls = self.file_urls(task, now) if state.status == "completed" else None
+        body = render_query(task, state, style=self.style, to_unix=self.clock.to_unix, urls=urls)
+        return responses.json_response(200, body)
+
+    def file_urls(self, task: MockTask, now: float) -> FileUrls:
+        """Freshly signed absolute URLs of the task's video and thumbnail."""
+        unix_now = self.clock.to_unix(now)
+        return FileUrls(
+            video=self.base_url
+            + self.signer.sign(f"{FILES_PREFIX}{task.upstream_id}.mp4", unix_now),
+            thumbnail=self.base_url
+            + self.signer.sign(f"{FILES_PREFIX}{task.upstream_id}.webp", unix_now),
+        )
+
+    def _download(self, request: IncomingRequest) -> Response:
+        match = _FILE_NAME.match(request.path.removeprefix(FILES_PREFIX))
+        task = self.store.get(match.group(1)) if match else None
+        if match is None or task is None:
+            return responses.blob_not_found()
+        refusal = self.signer.check(
+            request.path, request.query, self.clock.to_unix(self.clock.now())
+        )
+        if refusal is not None:
+            return responses.cdn_forbidden(refusal)
+        content: Content = self.video if match.group(2) == "mp4" else self.thumbnail
+        return _ranged(content, request.headers)
+
+
+def _ranged(content: Content, headers: Message) -> Response:
+    common = (("Accept-Ranges", "bytes"), ("ETag", content.etag))
+    range_header = headers.get("Range")
+    if_range = headers.get("If-Range")
+    if if_range is not None and if_range != content.etag:
+        # The file changed since the client's partial copy: it must start over.
+        range_header = None
+    try:
+        byte_range = parse_range(range_header, content.size)
+    except RangeNotSatisfiable:
+        unsatisfiable = (*common, ("Content-Range", f"bytes */{content.size}"))
+        return Response(416, BytesBody(b""), None, unsatisfiable)
+    if byte_range is None:
+        return Response(200, ContentRange(content, 0, content.size), content.content_type, common)
+    return Response(
+        206,
+        ContentRange(content, byte_range.start, byte_range.stop),
+        content.content_type,
+        (*common, ("Content-Range", byte_range.content_range(content.size))),
+    )

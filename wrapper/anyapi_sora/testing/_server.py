@@ -1,0 +1,276 @@
+"""`MockServer`: a local stand-in for an AnyAPI gateway, for tests and demos."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from ._api import MockApi, ServerClock, Timeline
+from ._content import InMemoryContent, SyntheticVideo, sample_thumbnail, sample_video
+from ._faults import Fault, FaultPlan, FaultRule, Route
+from ._handler import MockRequestHandler, ServerContext
+from ._httpd import TrackingHTTPServer, logger
+from ._recording import RecordedRequest, RequestLog
+from ._signing import UrlSigner
+from ._task_bodies import ResponseStyle
+from ._tasks import MODERATION_FAILURE, FailurePolicy, MockTask, TaskStatus, TaskStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+DEFAULT_API_KEY = "sk-mock-anyapi-sora-0123456789abcdef0123456789abcdef"
+"""The key a MockServer accepts unless told otherwise."""
+
+
+class MockServer:
+    """A real HTTP server on localhost that behaves like an AnyAPI video gateway.
+
+    Tasks move pending → processing → completed (or failed) on a timeline measured by
+    `clock`, which tests can replace or push forward with `advance`. Finished tasks link to
+    a real MP4 served by the same server. Faults can be injected per route.
+
+    Use it as a context manager, or call `start()` and `stop()`.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",  # IPv4 only
+        port: int = 0,
+        api_key: str = DEFAULT_API_KEY,
+        queue_seconds: float = 1.0,
+        processing_seconds: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+        seed: int = 0,
+        fail_trigger: str | None = "FAIL",
+        fail_rate: float = 0.0,
+        failure_reason: str = MODERATION_FAILURE,
+        reject_trigger: str | None = "REJECT",
+        url_ttl_seconds: float | None = 3600.0,
+        large_video_bytes: int | None = None,
+        response_style: ResponseStyle = ResponseStyle.MIXED,
+        max_recorded_requests: int | None = None,
+    ) -> None:
+        """Configure the server; nothing listens until `start()`.
+
+        - `queue_seconds`, `processing_seconds`: how long a task stays pending, then
+          processing. Both 0 means a task is complete on its first query.
+        - `clock`: a monotonic seconds clock; pass a fake one to drive the timeline.
+        - `seed`: seeds every random choice (ids, `fail_rate`, fault `rate`s).
+        - `fail_trigger`: a prompt containing this text ends as failed (moderation).
+        - `fail_rate`: the fraction of other tasks that fail, with `failure_reason`.
+        - `reject_trigger`: a prompt containing this is refused at create with the 400
+          `sentinel_block` error, and no task is made.
+        - `url_ttl_seconds`: how long file URLs stay valid (None: forever); expired → 403.
+        - `large_video_bytes`: serve a generated body of this size instead of the sample MP4.
+        - `response_style`: which gateway's query body shape to send (see ResponseStyle).
+        - `max_recorded_requests`: keep only the latest N in `requests` (None: all).
+        """
+        if queue_seconds < 0 or processing_seconds < 0:
+            raise ValueError("queue_seconds and processing_seconds must be >= 0")
+        if not 0.0 <= fail_rate <= 1.0:
+            raise ValueError("fail_rate must be between 0 and 1")
+        self.host = host
+        self._requested_port = port
+        self.api_key = api_key
+        self._clock = ServerClock(clock)
+        self._store = TaskStore(
+            seed=seed,
+            failures=FailurePolicy(trigger=fail_trigger, rate=fail_rate, reason=failure_reason),
+        )
+        self.video: InMemoryContent | SyntheticVideo = (
+            sample_video() if large_video_bytes is None else SyntheticVideo(large_video_bytes)
+        )
+        """What the video URLs serve: the sample MP4 or the generated large body."""
+        self.thumbnail = sample_thumbnail()
+        self._api = MockApi(
+            api_key=api_key,
+            timeline=Timeline(queue_seconds, processing_seconds),
+            clock=self._clock,
+            store=self._store,
+            signer=UrlSigner(url_ttl_seconds),
+            video=self.video,
+            thumbnail=self.thumbnail,
+            style=response_style,
+            reject_trigger=reject_trigger,
+        )
+        self.faults = FaultPlan(seed=seed)
+        """The injected fault rules; `inject` is a shortcut for `faults.add`."""
+        self._log = RequestLog(max_recorded_requests)
+        self._context = ServerContext(
+            api=self._api, faults=self.faults, log=self._log, stopping=threading.Event()
+        )
+        self._httpd: TrackingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    # Lifecycle
+
+    def start(self) -> Self:
+        """Bind and serve in a background thread. A server starts only once."""
+        if self._httpd is not None or self._stopped:
+            raise RuntimeError("a MockServer can only be started once")
+        self._httpd = TrackingHTTPServer(
+            (self.host, self._requested_port), MockRequestHandler, self._context
+        )
+        self._api.base_url = self.base_url
+        self._thread = threading.Thread(
+            target=self._httpd.serve_until_stopped,
+            name=f"anyapi-mock-server-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        logger.debug("mock AnyAPI server listening on %s", self.base_url)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving, end open connections and hung requests, and free the port."""
+        if self._httpd is None or self._stopped:
+            self._stopped = True
+            return
+        self._stopped = True
+        self._context.stopping.set()
+        self._httpd.wake()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        stuck = self._httpd.close_connections(timeout)
+        self._httpd.server_close()
+        if stuck:
+            logger.warning("%d mock server connection threads did not stop", len(stuck))
+
+    close = stop
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def queue_seconds(self) -> float:
+        return self._api.timeline.queue_seconds
+
+    @property
+    def processing_seconds(self) -> float:
+        return self._api.timeline.processing_seconds
+
+    @property
+    def running(self) -> bool:
+        return self._httpd is not None and not self._stopped
+
+    @property
+    def port(self) -> int:
+        return int(self._bound().server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT`, without a trailing slash."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment variables that point the client at this server."""
+        return {"ANYAPI_BASE_URL": self.base_url, "ANYAPI_API_KEY": self.api_key}
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def _bound(self) -> TrackingHTTPServer:
+        if self._httpd is None:
+            raise RuntimeError("the MockServer has not been started")
+        return self._httpd
+
+    # Inspection
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first (a copy)."""
+        return self._log.snapshot()
+
+    def requests_to(self, route: str) -> list[RecordedRequest]:
+        """The recorded requests to "create", "query", "download" or "unknown"."""
+        return [request for request in self._log.snapshot() if request.route == route]
+
+    def clear_requests(self) -> None:
+        self._log.clear()
+
+    @property
+    def create_count(self) -> int:
+        """How many tasks were really created (and would have been billed)."""
+        return len(self._store)
+
+    @property
+    def tasks(self) -> dict[str, MockTask]:
+        """All tasks by their prefixed id (a snapshot)."""
+        return self._store.all()
+
+    def get_task(self, task_id: str) -> MockTask:
+        """The task with this id, prefixed or not; KeyError if there is none."""
+        task = self._store.get(task_id)
+        if task is None:
+            raise KeyError(task_id)
+        return task
+
+    def status_of(self, task_id: str) -> TaskStatus:
+        return self.get_task(task_id).state_at(self.now()).status
+
+    @property
+    def internal_errors(self) -> list[BaseException]:
+        """Exceptions from bugs in the mock itself (answered with 500); should stay empty."""
+        return list(self._context.internal_errors)
+
+    # Time and task control
+
+    def now(self) -> float:
+        """The server's clock: `clock()` plus everything passed to `advance`."""
+        return self._clock.now()
+
+    def advance(self, seconds: float) -> None:
+        """Move the server's time forward: tasks progress and URLs expire accordingly."""
+        self._clock.advance(seconds)
+
+    def finish_task(self, task_id: str) -> MockTask:
+        """Complete a running task now."""
+        return self._store.end_now(task_id, now=self.now(), failure_reason=None)
+
+    def fail_task(self, task_id: str, reason: str | None = None) -> MockTask:
+        """End a running task now as failed."""
+        reason = reason or self._store.failure_reason
+        return self._store.end_now(task_id, now=self.now(), failure_reason=reason)
+
+    def fail_next(self, count: int = 1, reason: str | None = None) -> None:
+        """Make the next `count` created tasks end as failed."""
+        if count < 1:
+            raise ValueError("count must be >= 1")
+        self._store.fail_next(count, reason)
+
+    # Faults
+
+    def inject(
+        self,
+        route: Route,
+        fault: Fault,
+        *,
+        times: int | None = None,
+        rate: float | None = None,
+    ) -> FaultRule:
+        """Make requests to `route` fail with `fault`: once by default, `times` times, or
+        on a `rate` fraction of requests (seeded). Returns the rule, whose `fired` counts hits.
+        """
+        return self.faults.add(route, fault, times=times, rate=rate)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def __repr__(self) -> str:
+        where = self.base_url if self._httpd is not None else "not started"
+        return f"<MockServer {where} tasks={self.create_count}>"
