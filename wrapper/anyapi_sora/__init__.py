@@ -1,3 +1,51 @@
-"""anyapi-sora: create AI videos through AnyAPI's unified video format."""
+"""anyapi-sora: create AI videos through AnyAPI's unified video format.
+
+from anyapi_sora import AnyAPI
+
+task = AnyAPI().videos.generate("a corgi surfing", out="corgi.mp4")
+"""
+
+from ._client import AnyAPI, AsyncAnyAPI
+from ._clock import Clock, set_testing
+from ._exceptions import (
+    AnyAPIError,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    InternalServerError,
+    InvalidParameterError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseShapeError,
+    VideoGenerationError,
+    WaitTimeoutError,
+)
+from ._models import TaskStatus, VideoTask
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AnyAPI",
+    "AnyAPIError",
+    "AsyncAnyAPI",
+    "AuthenticationError",
+    "BadRequestError",
+    "Clock",
+    "InternalServerError",
+    "InvalidParameterError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseShapeError",
+    "TaskStatus",
+    "VideoGenerationError",
+    "VideoTask",
+    "WaitTimeoutError",
+    "set_testing",
+]

@@ -1,0 +1,256 @@
+"""`AnyAPI` / `AsyncAnyAPI`: construction, what each request carries, repr, and closing."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any
+
+import httpx
+import pytest
+from anyapi_sora import AnyAPI, AnyAPIError, AsyncAnyAPI, InvalidParameterError
+from anyapi_sora._clock import SystemClock
+from anyapi_sora._videos import AsyncVideos, Videos
+from client_harness import API_KEY, BASE_URL, TASK_ID, Harness, task_reply
+
+pytestmark = pytest.mark.usefixtures("no_env")
+
+CLIENTS = [AnyAPI, AsyncAnyAPI]
+
+
+def _close(client: AnyAPI | AsyncAnyAPI) -> None:
+    if isinstance(client, AsyncAnyAPI):
+        asyncio.run(client.close())
+    else:
+        client.close()
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+def test_key_and_base_url_come_from_the_environment(
+    cls: type[AnyAPI | AsyncAnyAPI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANYAPI_API_KEY", "sk-env")
+    monkeypatch.setenv("ANYAPI_BASE_URL", "https://gateway.example/api")
+    client = cls()
+    try:
+        assert client.base_url == httpx.URL("https://gateway.example/api")
+        assert client._settings.api_key == "sk-env"
+    finally:
+        _close(client)
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+def test_default_base_url_is_anyapi(cls: type[AnyAPI | AsyncAnyAPI]) -> None:
+    client = cls("sk-positional")
+    try:
+        assert client.base_url == httpx.URL("https://www.anyapi.vip")
+        assert client.max_retries == 2
+        assert isinstance(client._settings.clock, SystemClock)
+    finally:
+        _close(client)
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+def test_missing_key_fails_at_construction_naming_the_variable(
+    cls: type[AnyAPI | AsyncAnyAPI],
+) -> None:
+    with pytest.raises(AnyAPIError, match="ANYAPI_API_KEY"):
+        cls()
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+def test_plain_http_needs_loopback_or_an_opt_in(cls: type[AnyAPI | AsyncAnyAPI]) -> None:
+    with pytest.raises(AnyAPIError, match="allow_insecure_http"):
+        cls(API_KEY, base_url="http://gateway.example")
+    for client in (
+        cls(API_KEY, base_url="http://127.0.0.1:8080"),
+        cls(API_KEY, base_url="http://gateway.example", allow_insecure_http=True),
+    ):
+        assert client.base_url.scheme == "http"
+        _close(client)
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), True, "60"])
+def test_bad_timeout_is_refused(cls: type[AnyAPI | AsyncAnyAPI], timeout: Any) -> None:
+    with pytest.raises(InvalidParameterError, match="timeout"):
+        cls(API_KEY, timeout=timeout)
+
+
+@pytest.mark.parametrize("cls", CLIENTS)
+@pytest.mark.parametrize("max_retries", [-1, 1.5, True, "2"])
+def test_bad_max_retries_is_refused(cls: type[AnyAPI | AsyncAnyAPI], max_retries: Any) -> None:
+    with pytest.raises(InvalidParameterError, match="max_retries"):
+        cls(API_KEY, max_retries=max_retries)
+
+
+@pytest.mark.parametrize(
+    ("cls", "wrong"),
+    [
+        (AnyAPI, httpx.AsyncClient),
+        (AsyncAnyAPI, httpx.Client),
+        (AnyAPI, object),
+        (AsyncAnyAPI, object),
+    ],
+)
+def test_the_wrong_kind_of_http_client_is_refused(
+    cls: type[AnyAPI | AsyncAnyAPI], wrong: type[Any]
+) -> None:
+    http = wrong()
+    try:
+        with pytest.raises(InvalidParameterError, match="http_client"):
+            cls(API_KEY, http_client=http)
+    finally:
+        if isinstance(http, httpx.AsyncClient):
+            asyncio.run(http.aclose())
+        elif isinstance(http, httpx.Client):
+            http.close()
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def test_api_requests_carry_the_key_and_go_under_the_base_path(api: Harness) -> None:
+    client = api.make_client(base_url=f"{BASE_URL}/proxy/")
+    api.gateway.query.queue(task_reply())
+    api.videos_of(client).retrieve(TASK_ID)
+    (request,) = api.gateway.query.requests
+    assert request.url.path == "/proxy/v1/video/query"
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+    assert request.headers["accept"] == "application/json"
+    assert request.headers["user-agent"].startswith("anyapi-sora/")
+
+
+def test_a_number_timeout_applies_to_each_request_with_a_short_connect(api: Harness) -> None:
+    client = api.make_client(timeout=120)
+    api.gateway.query.queue(task_reply())
+    api.videos_of(client).retrieve(TASK_ID)
+    timeouts = api.gateway.query.requests[0].extensions["timeout"]
+    assert timeouts == {"connect": 10.0, "read": 120.0, "write": 120.0, "pool": 120.0}
+
+
+def test_a_short_timeout_also_shortens_connect(api: Harness) -> None:
+    client = api.make_client(timeout=3)
+    api.gateway.query.queue(task_reply())
+    api.videos_of(client).retrieve(TASK_ID)
+    assert api.gateway.query.requests[0].extensions["timeout"]["connect"] == 3.0
+
+
+def test_an_httpx_timeout_is_used_as_given(api: Harness) -> None:
+    client = api.make_client(timeout=httpx.Timeout(5.0, read=300.0))
+    api.gateway.query.queue(task_reply())
+    api.videos_of(client).retrieve(TASK_ID)
+    timeouts = api.gateway.query.requests[0].extensions["timeout"]
+    assert timeouts == {"connect": 5.0, "read": 300.0, "write": 5.0, "pool": 5.0}
+
+
+def test_the_callers_http_client_keeps_its_own_settings(api: Harness) -> None:
+    # The key goes on each API request, not on the caller's client, which stays untouched.
+    http = api.http_client()
+    client = api.make_client(http_client=http)
+    api.gateway.query.queue(task_reply())
+    api.videos_of(client).retrieve(TASK_ID)
+    assert "authorization" not in http.headers
+    assert api.gateway.query.count == 1
+
+
+# --------------------------------------------------------------------------- repr and closing
+
+
+def test_repr_shows_the_base_url_but_never_the_key(api: Harness) -> None:
+    text = repr(api.client)
+    assert BASE_URL in text
+    assert API_KEY not in text
+    assert API_KEY not in repr(api.client._settings)
+    assert API_KEY not in repr(api.client.videos)
+
+
+def test_close_leaves_the_callers_http_client_open(api: Harness) -> None:
+    http = api.http_client()
+    client = api.make_client(http_client=http)
+    api.close_client(client)
+    assert not http.is_closed
+    api.gateway.query.queue(task_reply())
+    assert api.videos_of(client).retrieve(TASK_ID).id == TASK_ID
+
+
+def test_sync_context_manager_closes_its_own_http_client() -> None:
+    with AnyAPI(API_KEY) as client:
+        http = client._http
+        assert not http.is_closed
+    assert http.is_closed
+
+
+def test_sync_context_manager_leaves_the_callers_http_client_open() -> None:
+    with httpx.Client() as http:
+        with AnyAPI(API_KEY, http_client=http) as client:
+            assert client._http is http
+        assert not http.is_closed
+
+
+async def test_async_context_manager_closes_its_own_http_client() -> None:
+    async with AsyncAnyAPI(API_KEY) as client:
+        http = client._http
+        assert not http.is_closed
+    assert http.is_closed
+
+
+async def test_async_context_manager_leaves_the_callers_http_client_open() -> None:
+    async with httpx.AsyncClient() as http:
+        async with AsyncAnyAPI(API_KEY, http_client=http) as client:
+            assert client._http is http
+        assert not http.is_closed
+
+
+def test_context_manager_closes_even_when_the_block_raises() -> None:
+    with pytest.raises(RuntimeError), AnyAPI(API_KEY) as client:
+        raise RuntimeError("inside")
+    assert client._http.is_closed
+
+
+def _public(cls: type) -> set[str]:
+    return {name for name in vars(cls) if not name.startswith("_")}
+
+
+def _parameters(function: Any) -> list[tuple[str, Any, Any]]:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+
+def test_both_clients_have_the_same_shape() -> None:
+    assert _public(AnyAPI) == _public(AsyncAnyAPI)
+    assert _public(Videos) == _public(AsyncVideos)
+    assert {"create", "retrieve", "wait", "download", "generate"} <= _public(Videos)
+    for name in _public(Videos):
+        sync_method, async_method = getattr(Videos, name), getattr(AsyncVideos, name)
+        assert _parameters(sync_method) == _parameters(async_method), name
+        assert inspect.iscoroutinefunction(async_method), name
+        assert not inspect.iscoroutinefunction(sync_method), name
+    init = [p for p in _parameters(AnyAPI.__init__) if p[0] != "http_client"]
+    assert init == [p for p in _parameters(AsyncAnyAPI.__init__) if p[0] != "http_client"]
+
+
+def test_the_documented_signatures() -> None:
+    create = inspect.signature(Videos.create).parameters
+    assert create["prompt"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    defaults = {n: p.default for n, p in create.items() if p.kind is p.KEYWORD_ONLY}
+    assert defaults == {
+        "model": "sora-2",
+        "orientation": "portrait",
+        "size": "small",
+        "duration": 10,
+        "images": (),
+        "watermark": True,
+        "private": False,
+        "extra_body": None,
+    }
+    client = inspect.signature(AnyAPI.__init__).parameters
+    assert client["api_key"].default is None
+    assert client["api_key"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert (client["timeout"].default, client["max_retries"].default) == (60.0, 2)
+    wait = inspect.signature(Videos.wait).parameters
+    assert (wait["timeout"].default, wait["poll_interval"].default) == (1800.0, None)
+    download = inspect.signature(Videos.download).parameters
+    assert download["overwrite"].default is False

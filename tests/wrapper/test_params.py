@@ -1,0 +1,200 @@
+"""`build_create_body`: the request body create sends, and every argument it refuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from anyapi_sora import InvalidParameterError
+from anyapi_sora._params import CREATE_OPTIONS, build_create_body, reject_unknown_options
+from hypothesis import given
+from hypothesis import strategies as st
+
+DEFAULTS: dict[str, Any] = {
+    "model": "sora-2",
+    "orientation": "portrait",
+    "size": "small",
+    "duration": 10,
+    "images": (),
+    "watermark": True,
+    "private": False,
+    "extra_body": None,
+}
+
+
+def body(prompt: object = "a corgi surfing", **overrides: Any) -> dict[str, Any]:
+    return build_create_body(prompt, **{**DEFAULTS, **overrides}).to_dict()
+
+
+def refused(prompt: object = "a corgi surfing", **overrides: Any) -> InvalidParameterError:
+    with pytest.raises(InvalidParameterError) as info:
+        build_create_body(prompt, **{**DEFAULTS, **overrides})
+    return info.value
+
+
+def test_defaults_fill_every_field_the_gateway_requires() -> None:
+    assert body() == {
+        "prompt": "a corgi surfing",
+        "model": "sora-2",
+        "orientation": "portrait",
+        "size": "small",
+        "duration": 10,
+        "images": [],
+        "watermark": True,
+        "private": False,
+    }
+
+
+def test_every_named_option_reaches_the_body() -> None:
+    sent = body(
+        "city at night",
+        model="sora-2-pro",
+        orientation="landscape",
+        size="large",
+        duration=25,
+        images=("https://example.com/a.png", "http://example.com/b.jpg?x=1"),
+        watermark=False,
+        private=True,
+    )
+    assert sent == {
+        "prompt": "city at night",
+        "model": "sora-2-pro",
+        "orientation": "landscape",
+        "size": "large",
+        "duration": 25,
+        "images": ["https://example.com/a.png", "http://example.com/b.jpg?x=1"],
+        "watermark": False,
+        "private": True,
+    }
+
+
+def test_model_and_duration_combinations_are_left_to_the_gateway() -> None:
+    assert body(model="sora-2", duration=25, size="large")["duration"] == 25
+    assert body(model="veo3-fast", duration=8)["model"] == "veo3-fast"
+
+
+def test_extra_body_fields_pass_through_unchanged() -> None:
+    extra = {
+        "style": "anime",
+        "character_url": "https://example.com/c.mp4",
+        "character_timestamps": "1,3",
+        "storyboard": [{"prompt": "x"}],
+    }
+    sent = body(extra_body=extra)
+    assert {k: sent[k] for k in extra} == extra
+    assert sent["prompt"] == "a corgi surfing"
+
+
+@pytest.mark.parametrize("name", [*CREATE_OPTIONS, "prompt"])
+def test_extra_body_cannot_override_a_named_argument(name: str) -> None:
+    error = refused(extra_body={name: "sneaky"})
+    assert error.param == "extra_body"
+    assert f"{name}=" in str(error)
+
+
+@pytest.mark.parametrize("extra", [["style", "anime"], "style=anime", {1: "x"}])
+def test_extra_body_must_be_a_dict_with_string_keys(extra: object) -> None:
+    assert refused(extra_body=extra).param == "extra_body"
+
+
+@pytest.mark.parametrize("prompt", ["", "   \n\t", None, 42, b"bytes"])
+def test_prompt_must_be_non_empty_text(prompt: object) -> None:
+    error = refused(prompt)
+    assert error.param == "prompt"
+    assert "prompt" in str(error)
+
+
+@pytest.mark.parametrize("model", ["", "  ", None, 2])
+def test_model_must_be_named(model: object) -> None:
+    assert refused(model=model).param == "model"
+
+
+@pytest.mark.parametrize("orientation", ["square", "Portrait", "", None, 1])
+def test_orientation_names_the_allowed_values(orientation: object) -> None:
+    error = refused(orientation=orientation)
+    assert isinstance(error, ValueError)
+    assert error.param == "orientation"
+    assert error.allowed == ("portrait", "landscape")
+    assert "'portrait'" in str(error)
+    assert "'landscape'" in str(error)
+    assert "orientation" in str(error)
+
+
+@pytest.mark.parametrize("size", ["medium", "1080p", "", None])
+def test_size_names_the_allowed_values(size: object) -> None:
+    error = refused(size=size)
+    assert error.param == "size"
+    assert error.allowed == ("small", "large")
+    assert "'small'" in str(error)
+    assert "'large'" in str(error)
+
+
+@pytest.mark.parametrize("duration", [0, -10, 10.0, 10.5, "10", True, False, None])
+def test_duration_must_be_a_positive_int(duration: object) -> None:
+    error = refused(duration=duration)
+    assert error.param == "duration"
+    assert "positive" in str(error)
+
+
+@given(st.integers(min_value=1, max_value=10**6))
+def test_any_positive_duration_is_accepted(duration: int) -> None:
+    assert body(duration=duration)["duration"] == duration
+
+
+@given(st.integers(max_value=0))
+def test_no_non_positive_duration_is_accepted(duration: int) -> None:
+    assert refused(duration=duration).param == "duration"
+
+
+@pytest.mark.parametrize(
+    "images", ["https://example.com/a.png", b"https://example.com/a.png", None, 3, {"a": 1}]
+)
+def test_images_must_be_a_list(images: object) -> None:
+    error = refused(images=images)
+    assert error.param == "images"
+    assert "list of http(s) URLs" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("images", "bad_index"),
+    [
+        (["ftp://example.com/a.png"], 0),
+        (["https://example.com/a.png", "/local/file.png"], 1),
+        (["https://example.com/a.png", "https://"], 1),
+        (["data:image/png;base64,AAAA"], 0),
+        ([None], 0),
+        ([b"https://example.com/a.png"], 0),
+    ],
+)
+def test_each_image_must_be_an_http_url(images: list[object], bad_index: int) -> None:
+    error = refused(images=images)
+    assert error.param == f"images[{bad_index}]"
+    assert "http(s) URL" in str(error)
+
+
+@given(st.text().filter(lambda t: not t.lower().startswith(("http://", "https://"))))
+def test_no_string_that_is_not_an_http_url_is_taken_as_an_image(text: str) -> None:
+    assert refused(images=[text]).param == "images[0]"
+
+
+@pytest.mark.parametrize("name", ["watermark", "private"])
+@pytest.mark.parametrize("value", [1, 0, "true", None])
+def test_flags_must_be_bools(name: str, value: object) -> None:
+    assert refused(**{name: value}).param == name
+
+
+def test_unknown_options_are_named_with_the_known_ones_and_the_way_out() -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        reject_unknown_options({"style": "anime", "aspect": "9:16"}, CREATE_OPTIONS)
+    error = info.value
+    assert isinstance(error, ValueError)
+    assert error.param == "aspect"
+    text = str(error)
+    assert "aspect, style" in text
+    for name in CREATE_OPTIONS:
+        assert name in text
+    assert "extra_body=" in text
+
+
+def test_no_unknown_options_is_fine() -> None:
+    reject_unknown_options({}, CREATE_OPTIONS)

@@ -1,0 +1,259 @@
+"""`videos.create`: the request it sends, input checks first, and retries that never bill twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from anyapi_sora import (
+    APIConnectionError,
+    APITimeoutError,
+    BadRequestError,
+    InternalServerError,
+    InvalidParameterError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseShapeError,
+    TaskStatus,
+)
+from client_harness import (
+    API_KEY,
+    TASK_ID,
+    Harness,
+    error_reply,
+    json_reply,
+    task_reply,
+)
+from vendor_fixtures import load_fixture
+
+BILLED = "may have been created and billed"
+
+
+def test_create_posts_every_field_with_the_documented_defaults(api: Harness) -> None:
+    api.gateway.create.queue(json_reply(load_fixture("create-200.json")))
+    task = api.videos.create("a corgi surfing")
+    (request,) = api.gateway.create.requests
+    assert request.method == "POST"
+    assert request.url == "https://gw.test/v1/video/create"
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+    assert api.gateway.create_bodies() == [
+        {
+            "prompt": "a corgi surfing",
+            "model": "sora-2",
+            "orientation": "portrait",
+            "size": "small",
+            "duration": 10,
+            "images": [],
+            "watermark": True,
+            "private": False,
+        }
+    ]
+    # Gap 1: the real create body is a task, not the spec's chat completion.
+    assert task.id == TASK_ID
+    assert task.status is TaskStatus.PENDING
+    assert task.updated_at is not None
+
+
+def test_create_sends_named_options_and_extra_body(api: Harness) -> None:
+    api.gateway.create.queue(task_reply())
+    api.videos.create(
+        "city at night",
+        model="sora-2-pro",
+        orientation="landscape",
+        size="large",
+        duration=15,
+        images=["https://example.com/ref.png"],
+        watermark=False,
+        private=True,
+        extra_body={"style": "anime", "character_timestamps": "1,3"},
+    )
+    (body,) = api.gateway.create_bodies()
+    assert body == {
+        "prompt": "city at night",
+        "model": "sora-2-pro",
+        "orientation": "landscape",
+        "size": "large",
+        "duration": 15,
+        "images": ["https://example.com/ref.png"],
+        "watermark": False,
+        "private": True,
+        "style": "anime",
+        "character_timestamps": "1,3",
+    }
+
+
+# --------------------------------------------------------------------------- input checks
+
+INVALID: list[Any] = [
+    pytest.param(("",), {}, "prompt", None, id="empty-prompt"),
+    pytest.param(("  ",), {}, "prompt", None, id="blank-prompt"),
+    pytest.param(("x",), {"orientation": "square"}, "orientation", "'landscape'", id="orientation"),
+    pytest.param(("x",), {"size": "medium"}, "size", "'large'", id="size"),
+    pytest.param(("x",), {"duration": 0}, "duration", None, id="zero-duration"),
+    pytest.param(("x",), {"duration": -5}, "duration", None, id="negative-duration"),
+    pytest.param(("x",), {"duration": True}, "duration", None, id="bool-duration"),
+    pytest.param(("x",), {"duration": 10.0}, "duration", None, id="float-duration"),
+    pytest.param(("x",), {"images": "https://e.com/a.png"}, "images", None, id="images-str"),
+    pytest.param(("x",), {"images": ["file:///a.png"]}, "images[0]", None, id="images-file"),
+    pytest.param(("x",), {"images": [1]}, "images[0]", None, id="images-int"),
+    pytest.param(("x",), {"style": "anime"}, "style", "extra_body", id="unknown-kwarg"),
+    pytest.param(("x",), {"aspect_ratio": "9:16"}, "aspect_ratio", "extra_body", id="unknown-2"),
+    pytest.param(("x",), {"watermark": "no"}, "watermark", None, id="watermark"),
+    pytest.param(("x",), {"extra_body": {"model": "y"}}, "extra_body", None, id="extra-clash"),
+]
+
+
+@pytest.mark.parametrize(("args", "kwargs", "param", "mentions"), INVALID)
+def test_bad_input_is_refused_before_any_request(
+    api: Harness, args: tuple[Any, ...], kwargs: dict[str, Any], param: str, mentions: str | None
+) -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        api.videos.create(*args, **kwargs)
+    assert isinstance(info.value, ValueError)
+    assert info.value.param == param
+    assert param in str(info.value)
+    if mentions is not None:
+        assert mentions in str(info.value)
+    assert api.gateway.requests == []
+
+
+# --------------------------------------------------------------------------- retries and billing
+
+
+def test_create_retries_a_429_and_makes_one_task(api: Harness) -> None:
+    api.gateway.create.queue(
+        json_reply(load_fixture("error-429-upstream-saturated.json"), 429),
+        task_reply(),
+    )
+    task = api.videos.create("x")
+    assert task.id == TASK_ID
+    assert api.gateway.create.count == 2
+    assert len(api.clock.sleeps) == 1
+    assert 0.0 <= api.clock.sleeps[0] <= 0.5
+
+
+def test_create_honours_retry_after_on_429(api: Harness) -> None:
+    api.gateway.create.queue(error_reply(429, headers={"Retry-After": "12"}), task_reply())
+    api.videos.create("x")
+    assert api.clock.sleeps == [12.0]
+
+
+def test_create_gives_up_on_429_after_max_retries_without_a_billing_warning(api: Harness) -> None:
+    client = api.make_client(max_retries=3)
+    api.gateway.create.always(json_reply(load_fixture("error-429-upstream-saturated.json"), 429))
+    with pytest.raises(RateLimitError) as info:
+        api.videos_of(client).create("x")
+    assert api.gateway.create.count == 4
+    assert "上游负载已饱和" in str(info.value)
+    assert BILLED not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow dns")],
+    ids=["connect", "connect-timeout"],
+)
+def test_create_retries_when_the_request_never_left(api: Harness, failure: Exception) -> None:
+    api.gateway.create.queue(failure, failure, task_reply())
+    assert api.videos.create("x").id == TASK_ID
+    assert api.gateway.create.count == 3
+
+
+def test_create_that_never_connected_says_nothing_was_billed(api: Harness) -> None:
+    api.gateway.create.always(httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError) as info:
+        api.videos.create("x")
+    assert api.gateway.create.count == 3
+    assert BILLED not in str(info.value)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_create_is_never_retried_after_a_5xx(api: Harness, status: int) -> None:
+    api.gateway.create.always(error_reply(status, "upstream exploded"))
+    with pytest.raises(InternalServerError) as info:
+        api.videos.create("x")
+    assert api.gateway.create.count == 1
+    assert api.clock.sleeps == []
+    text = str(info.value)
+    assert "upstream exploded" in text
+    assert BILLED in text
+
+
+def test_create_is_never_retried_after_a_5xx_even_with_retry_after(api: Harness) -> None:
+    api.gateway.create.always(error_reply(503, headers={"Retry-After": "1"}))
+    with pytest.raises(InternalServerError):
+        api.videos.create("x")
+    assert api.gateway.create.count == 1
+
+
+@pytest.mark.parametrize(
+    ("failure", "cls"),
+    [
+        (httpx.ReadTimeout("read timed out"), APITimeoutError),
+        (httpx.WriteTimeout("write timed out"), APITimeoutError),
+        (httpx.ReadError("connection reset"), APIConnectionError),
+        (httpx.RemoteProtocolError("server disconnected"), APIConnectionError),
+    ],
+)
+def test_create_is_never_retried_once_the_request_was_sent(
+    api: Harness, failure: Exception, cls: type[Exception]
+) -> None:
+    api.gateway.create.always(failure)
+    with pytest.raises(cls) as info:
+        api.videos.create("x")
+    assert type(info.value) is cls
+    assert api.gateway.create.count == 1
+    assert BILLED in str(info.value)
+
+
+def test_a_create_read_timeout_is_a_timeout_error(api: Harness) -> None:
+    api.gateway.create.always(httpx.ReadTimeout("read timed out"))
+    with pytest.raises(TimeoutError):
+        api.videos.create("x")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "status", "cls", "code"),
+    [
+        ("error-400-sentinel-block.json", 400, BadRequestError, "sentinel_block"),
+        (
+            "error-403-insufficient-quota.json",
+            403,
+            PermissionDeniedError,
+            "insufficient_user_quota",
+        ),
+    ],
+)
+def test_create_4xx_is_raised_at_once(
+    api: Harness, fixture: str, status: int, cls: type[Exception], code: str
+) -> None:
+    api.gateway.create.always(json_reply(load_fixture(fixture), status))
+    with pytest.raises(cls) as info:
+        api.videos.create("x")
+    assert info.value.code == code  # type: ignore[attr-defined]
+    assert api.gateway.create.count == 1
+    assert BILLED not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html>gateway</html>",
+        # The spec's own 200 schema, a chat completion.
+        {"object": "chat.completion", "created": 1, "choices": [], "usage": {}},
+        {"status": "pending"},
+    ],
+    ids=["html", "chat-completion", "no-id"],
+)
+def test_an_unreadable_create_response_warns_about_billing(api: Harness, body: object) -> None:
+    if isinstance(body, str):
+        api.gateway.create.always(httpx.Response(200, text=body))
+    else:
+        api.gateway.create.always(json_reply(body))
+    with pytest.raises(ResponseShapeError) as info:
+        api.videos.create("x")
+    assert api.gateway.create.count == 1
+    assert BILLED in str(info.value)
+    assert info.value.status_code == 200

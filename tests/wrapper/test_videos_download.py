@@ -1,0 +1,475 @@
+"""`videos.download` on both clients: safe files, resume, expired URLs, retries, progress."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from anyapi_sora import (
+    AnyAPIError,
+    APIConnectionError,
+    AuthenticationError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    VideoGenerationError,
+    VideoTask,
+)
+from anyapi_sora._download import filename_for
+from client_harness import (
+    API_KEY,
+    BARE_ID,
+    FILE_HOST,
+    FRESH_URL,
+    TASK_ID,
+    VIDEO,
+    VIDEO_URL,
+    Harness,
+    done_reply,
+    error_reply,
+    file_reply,
+    json_reply,
+    ranged_file,
+    task_body,
+    task_reply,
+)
+
+
+def completed(url: str = VIDEO_URL) -> VideoTask:
+    return VideoTask.from_json(task_body("completed", video_url=url))
+
+
+def leftovers(folder: Path, *keep: Path) -> list[Path]:
+    """Files in `folder` other than `keep`: temp files, half-written videos."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p not in keep)
+
+
+class Interrupted(BaseException):
+    """Stands in for KeyboardInterrupt without upsetting the event loop."""
+
+
+# --------------------------------------------------------------------------- the happy path
+
+
+def test_download_saves_the_video_and_returns_the_path(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(file_reply())
+    dest = tmp_path / "corgi.mp4"
+    path = api.videos.download(completed(), dest)
+    assert path == dest
+    assert dest.read_bytes() == VIDEO
+    assert leftovers(tmp_path, dest) == []
+    assert api.gateway.query.count == 0
+    (request,) = api.gateway.files.requests
+    assert str(request.url) == VIDEO_URL
+    assert request.headers["accept-encoding"] == "identity"
+
+
+def test_the_file_host_never_gets_the_api_key(api: Harness, tmp_path: Path) -> None:
+    api.gateway.query.queue(done_reply())
+    api.gateway.files.queue(file_reply())
+    api.videos.download(TASK_ID, tmp_path / "v.mp4")
+    assert api.gateway.query.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
+    (request,) = api.gateway.files.requests
+    assert "authorization" not in request.headers
+    assert all(API_KEY not in value for value in request.headers.values())
+    assert API_KEY not in str(request.url)
+
+
+def test_a_redirect_from_the_file_host_is_followed_without_the_key(
+    api: Harness, tmp_path: Path
+) -> None:
+    moved = f"{FILE_HOST}/mirror/v.mp4"
+    api.gateway.files.queue(httpx.Response(302, headers={"Location": moved}), file_reply())
+    api.videos.download(completed(), tmp_path / "v.mp4")
+    assert [str(r.url) for r in api.gateway.files.requests] == [VIDEO_URL, moved]
+    assert all("authorization" not in r.headers for r in api.gateway.files.requests)
+    assert (tmp_path / "v.mp4").read_bytes() == VIDEO
+
+
+def test_a_task_id_is_looked_up_first(api: Harness, tmp_path: Path) -> None:
+    api.gateway.query.queue(done_reply())
+    api.gateway.files.queue(file_reply())
+    api.videos.download(TASK_ID, tmp_path / "v.mp4")
+    assert api.gateway.query.count == 1
+    assert (tmp_path / "v.mp4").read_bytes() == VIDEO
+
+
+def test_a_task_without_a_url_is_looked_up_again(api: Harness, tmp_path: Path) -> None:
+    api.gateway.query.queue(done_reply())
+    api.gateway.files.queue(file_reply())
+    api.videos.download(VideoTask.from_json(task_body("processing")), tmp_path / "v.mp4")
+    assert api.gateway.query.count == 1
+
+
+def test_a_folder_destination_names_the_file_after_the_task(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(file_reply())
+    path = api.videos.download(completed(), tmp_path)
+    assert path == tmp_path / filename_for(TASK_ID)
+    assert path.read_bytes() == VIDEO
+
+
+def test_a_missing_folder_is_created(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(file_reply())
+    path = api.videos.download(completed(), tmp_path / "a" / "b" / "v.mp4")
+    assert path.read_bytes() == VIDEO
+
+
+def test_a_string_path_works(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(file_reply())
+    path = api.videos.download(completed(), str(tmp_path / "v.mp4"))
+    assert isinstance(path, Path)
+    assert path.read_bytes() == VIDEO
+
+
+def test_progress_reports_bytes_done_and_total(api: Harness, tmp_path: Path) -> None:
+    seen: list[tuple[int, int | None]] = []
+    chunks = [VIDEO[:1000], VIDEO[1000:5000], VIDEO[5000:]]
+    api.gateway.files.queue(
+        httpx.Response(
+            200,
+            headers={"Content-Length": str(len(VIDEO))},
+            stream=_Chunks(chunks),
+        )
+    )
+    api.videos.download(
+        completed(), tmp_path / "v.mp4", on_progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(1000, len(VIDEO)), (5000, len(VIDEO)), (len(VIDEO), len(VIDEO))]
+
+
+class _Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self) -> Any:
+        yield from self.chunks
+
+    async def __aiter__(self) -> Any:
+        for chunk in self.chunks:
+            yield chunk
+
+
+def test_an_empty_video_is_saved(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(file_reply(b""))
+    assert api.videos.download(completed(), tmp_path / "v.mp4").read_bytes() == b""
+
+
+# --------------------------------------------------------------------------- overwriting
+
+
+def test_an_existing_file_is_refused_before_any_request(api: Harness, tmp_path: Path) -> None:
+    dest = tmp_path / "v.mp4"
+    dest.write_bytes(b"precious")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        api.videos.download(TASK_ID, dest)
+    assert dest.read_bytes() == b"precious"
+    assert api.gateway.requests == []
+
+
+def test_an_existing_file_in_a_destination_folder_is_refused(api: Harness, tmp_path: Path) -> None:
+    (tmp_path / filename_for(TASK_ID)).write_bytes(b"precious")
+    with pytest.raises(FileExistsError):
+        api.videos.download(completed(), tmp_path)
+    assert api.gateway.requests == []
+
+
+def test_overwrite_replaces_the_file(api: Harness, tmp_path: Path) -> None:
+    dest = tmp_path / "v.mp4"
+    dest.write_bytes(b"old")
+    api.gateway.files.queue(file_reply())
+    api.videos.download(completed(), dest, overwrite=True)
+    assert dest.read_bytes() == VIDEO
+    assert leftovers(tmp_path, dest) == []
+
+
+def test_a_failed_overwrite_keeps_the_old_file(api: Harness, tmp_path: Path) -> None:
+    dest = tmp_path / "v.mp4"
+    dest.write_bytes(b"old")
+    api.gateway.files.always(error_reply(401, "no"))
+    with pytest.raises(AuthenticationError):
+        api.videos.download(completed(), dest, overwrite=True)
+    assert dest.read_bytes() == b"old"
+    assert leftovers(tmp_path, dest) == []
+
+
+# --------------------------------------------------------------------------- failures leave nothing
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(
+            lambda: file_reply(cut_at=3000, error=httpx.ReadError("reset")), id="read-error"
+        ),
+        pytest.param(
+            lambda: file_reply(cut_at=3000, error=httpx.RemoteProtocolError("peer closed")),
+            id="protocol-error",
+        ),
+        pytest.param(
+            lambda: file_reply(cut_at=3000, error=httpx.ReadTimeout("slow")), id="timeout"
+        ),
+        pytest.param(lambda: file_reply(cut_at=3000), id="short-body"),
+        pytest.param(lambda: file_reply(length=len(VIDEO) - 1), id="long-body"),
+        pytest.param(lambda: httpx.ConnectError("refused"), id="connect"),
+        pytest.param(lambda: error_reply(503), id="503"),
+    ],
+)
+def test_a_download_that_keeps_failing_leaves_no_file(
+    api: Harness, tmp_path: Path, make: Any
+) -> None:
+    client = api.make_client(max_retries=2)
+    api.gateway.files.always(lambda request: _raise_or_return(make()))
+    dest = tmp_path / "v.mp4"
+    with pytest.raises(APIConnectionError if not _is_status(make) else InternalServerError) as info:
+        api.videos_of(client).download(completed(), dest)
+    assert api.gateway.files.count == 3
+    assert len(api.clock.sleeps) == 2
+    assert not dest.exists()
+    assert leftovers(tmp_path) == []
+    assert "download it again" in str(info.value)
+    assert TASK_ID in str(info.value)
+
+
+def _raise_or_return(reply: httpx.Response | Exception) -> httpx.Response:
+    if isinstance(reply, Exception):
+        raise reply
+    return reply
+
+
+def _is_status(make: Any) -> bool:
+    reply = make()
+    return isinstance(reply, httpx.Response) and reply.status_code >= 500
+
+
+def test_max_retries_zero_means_one_download_attempt(api: Harness, tmp_path: Path) -> None:
+    client = api.make_client(max_retries=0)
+    api.gateway.files.always(lambda request: file_reply(cut_at=10))
+    with pytest.raises(APIConnectionError):
+        api.videos_of(client).download(completed(), tmp_path / "v.mp4")
+    assert api.gateway.files.count == 1
+    assert leftovers(tmp_path) == []
+
+
+def test_an_interrupted_download_leaves_nothing(api: Harness, tmp_path: Path) -> None:
+    def stop(done: int, total: int | None) -> None:
+        raise Interrupted
+
+    api.gateway.files.queue(file_reply())
+    with pytest.raises(Interrupted):
+        api.videos.download(completed(), tmp_path / "v.mp4", on_progress=stop)
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("status", [400, 401, 416])
+def test_a_permanent_file_host_error_is_not_retried(
+    api: Harness, tmp_path: Path, status: int
+) -> None:
+    api.gateway.files.always(error_reply(status, "nope"))
+    with pytest.raises(AnyAPIError) as info:
+        api.videos.download(completed(), tmp_path / "v.mp4")
+    assert info.value.status_code == status  # type: ignore[attr-defined]
+    assert api.gateway.files.count == 1
+    assert leftovers(tmp_path) == []
+
+
+def test_a_task_that_is_not_done_has_nothing_to_download(api: Harness, tmp_path: Path) -> None:
+    api.gateway.query.queue(task_reply("processing", progress=40))
+    with pytest.raises(AnyAPIError, match="processing") as info:
+        api.videos.download(TASK_ID, tmp_path / "v.mp4")
+    assert "wait" in str(info.value)
+    assert api.gateway.files.count == 0
+    assert leftovers(tmp_path) == []
+
+
+def test_a_completed_task_without_a_url_has_nothing_to_download(
+    api: Harness, tmp_path: Path
+) -> None:
+    api.gateway.query.queue(task_reply("completed"))
+    with pytest.raises(AnyAPIError, match="no video URL"):
+        api.videos.download(TASK_ID, tmp_path / "v.mp4")
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_task_says_why_it_has_no_video(api: Harness, tmp_path: Path) -> None:
+    api.gateway.query.queue(task_reply("failed", fail_reason="content policy"))
+    with pytest.raises(VideoGenerationError, match="content policy"):
+        api.videos.download(TASK_ID, tmp_path / "v.mp4")
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failed_lookup_is_raised(api: Harness, tmp_path: Path) -> None:
+    api.gateway.query.always(error_reply(401, "bad key"))
+    with pytest.raises(AuthenticationError):
+        api.videos.download(TASK_ID, tmp_path / "v.mp4")
+    assert leftovers(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- resume and restart
+
+
+def test_a_dropped_connection_resumes_with_range(api: Harness, tmp_path: Path) -> None:
+    host = ranged_file(cut_at=3000)
+    api.gateway.files.queue(host, ranged_file(cut_at=7000), ranged_file())
+    seen: list[tuple[int, int | None]] = []
+    dest = tmp_path / "v.mp4"
+    api.videos.download(completed(), dest, on_progress=lambda d, t: seen.append((d, t)))
+    assert dest.read_bytes() == VIDEO
+    ranges = [r.headers.get("range") for r in api.gateway.files.requests]
+    assert ranges == [None, "bytes=3000-", "bytes=7000-"]
+    assert [d for d, _ in seen] == [3000, 7000, len(VIDEO)]
+    assert all(t == len(VIDEO) for _, t in seen)
+    assert len(api.clock.sleeps) == 2
+    assert leftovers(tmp_path, dest) == []
+
+
+def test_without_range_support_a_dropped_download_restarts(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(
+        file_reply(cut_at=4000, error=httpx.ReadError("reset")),
+        file_reply(),
+    )
+    dest = tmp_path / "v.mp4"
+    api.videos.download(completed(), dest)
+    assert dest.read_bytes() == VIDEO
+    assert [r.headers.get("range") for r in api.gateway.files.requests] == [None, None]
+
+
+def test_a_host_that_ignores_range_restarts_cleanly(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(
+        file_reply(cut_at=4000, error=httpx.ReadError("reset"), headers={"Accept-Ranges": "bytes"}),
+        # Asked for bytes=4000-, the host sends the whole file again with a 200.
+        file_reply(headers={"Accept-Ranges": "bytes"}),
+    )
+    dest = tmp_path / "v.mp4"
+    seen: list[int] = []
+    api.videos.download(completed(), dest, on_progress=lambda d, t: seen.append(d))
+    assert dest.read_bytes() == VIDEO
+    assert api.gateway.files.requests[1].headers["range"] == "bytes=4000-"
+    assert seen == [4000, len(VIDEO)]
+
+
+def test_a_short_body_is_resumed_too(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(
+        file_reply(cut_at=5000, headers={"Accept-Ranges": "bytes"}), ranged_file()
+    )
+    dest = tmp_path / "v.mp4"
+    api.videos.download(completed(), dest)
+    assert dest.read_bytes() == VIDEO
+    assert api.gateway.files.requests[1].headers["range"] == "bytes=5000-"
+
+
+def test_resuming_is_bounded_by_max_retries(api: Harness, tmp_path: Path) -> None:
+    client = api.make_client(max_retries=3)
+    step = 1000
+    api.gateway.files.queue(*[ranged_file(cut_at=step * (i + 1)) for i in range(10)])
+    with pytest.raises(APIConnectionError):
+        api.videos_of(client).download(completed(), tmp_path / "v.mp4")
+    assert api.gateway.files.count == 4
+    assert leftovers(tmp_path) == []
+
+
+def test_a_5xx_from_the_file_host_is_retried_with_retry_after(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(error_reply(503, headers={"Retry-After": "3"}), file_reply())
+    api.videos.download(completed(), tmp_path / "v.mp4")
+    assert api.clock.sleeps == [3.0]
+
+
+def test_a_429_from_the_file_host_is_retried(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(error_reply(429), file_reply())
+    api.videos.download(completed(), tmp_path / "v.mp4")
+    assert api.gateway.files.count == 2
+
+
+# --------------------------------------------------------------------------- expired URLs
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_an_expired_url_is_refreshed_once(api: Harness, tmp_path: Path, status: int) -> None:
+    api.gateway.files.queue(error_reply(status, "Signature expired"), file_reply())
+    api.gateway.query.queue(done_reply(url=FRESH_URL))
+    dest = tmp_path / "v.mp4"
+    api.videos.download(completed(), dest)
+    assert dest.read_bytes() == VIDEO
+    assert [str(r.url) for r in api.gateway.files.requests] == [VIDEO_URL, FRESH_URL]
+    assert api.gateway.query.count == 1
+    assert api.gateway.query.requests[0].url.params["id"] == TASK_ID
+
+
+@pytest.mark.parametrize(("status", "cls"), [(403, PermissionDeniedError), (404, NotFoundError)])
+def test_an_url_that_expires_again_is_an_error(
+    api: Harness, tmp_path: Path, status: int, cls: type[Exception]
+) -> None:
+    api.gateway.files.always(error_reply(status, "Signature expired"))
+    api.gateway.query.always(done_reply(url=FRESH_URL))
+    with pytest.raises(cls, match="Signature expired"):
+        api.videos.download(completed(), tmp_path / "v.mp4")
+    assert api.gateway.query.count == 1
+    assert api.gateway.files.count == 2
+    assert leftovers(tmp_path) == []
+
+
+def test_an_expired_url_after_a_partial_download_keeps_the_bytes(
+    api: Harness, tmp_path: Path
+) -> None:
+    api.gateway.files.queue(ranged_file(cut_at=6000), error_reply(403, "expired"), ranged_file())
+    api.gateway.query.queue(done_reply(url=FRESH_URL))
+    dest = tmp_path / "v.mp4"
+    api.videos.download(completed(), dest)
+    assert dest.read_bytes() == VIDEO
+    assert api.gateway.files.requests[2].headers["range"] == "bytes=6000-"
+    assert str(api.gateway.files.requests[2].url) == FRESH_URL
+
+
+def test_a_refresh_that_finds_no_url_is_an_error(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.queue(error_reply(403, "expired"))
+    api.gateway.query.queue(task_reply("completed"))
+    with pytest.raises(AnyAPIError, match="no video URL"):
+        api.videos.download(completed(), tmp_path / "v.mp4")
+    assert leftovers(tmp_path) == []
+
+
+def test_a_refresh_that_fails_reports_the_lookups_error(api: Harness, tmp_path: Path) -> None:
+    api.gateway.files.always(error_reply(403, "expired"))
+    api.gateway.query.always(error_reply(502, "gateway down"))
+    with pytest.raises(InternalServerError, match="gateway down"):
+        api.videos.download(completed(), tmp_path / "v.mp4")
+    # The lookup had its own retries; the expired URL was not fetched again.
+    assert api.gateway.query.count == 3
+    assert api.gateway.files.count == 1
+    assert leftovers(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- logging
+
+
+def test_logs_leave_out_the_url_signature(
+    api: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api.gateway.files.queue(
+        file_reply(cut_at=100, error=httpx.ReadError("reset")), error_reply(403), file_reply()
+    )
+    api.gateway.query.queue(done_reply(url=FRESH_URL))
+    api.videos.download(completed(), tmp_path / "v.mp4")
+    messages = "\n".join(r.getMessage() for r in caplog.records if r.name == "anyapi_sora")
+    assert f"{FILE_HOST}/v/" in messages
+    assert f"{FILE_HOST}/v/{BARE_ID}.mp4 -> 403 Forbidden" in messages
+    assert f"{FILE_HOST}/v/{BARE_ID}.mp4 -> 200 OK" in messages
+    assert "SIGNED" not in messages
+    assert "saved" in messages
+
+
+def test_a_failure_message_leaves_out_the_url_signature(api: Harness, tmp_path: Path) -> None:
+    client = api.make_client(max_retries=0)
+    api.gateway.files.always(httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError) as info:
+        api.videos_of(client).download(completed(), tmp_path / "v.mp4")
+    assert "refused" in str(info.value)
+    assert "SIGNED" not in str(info.value)
+    assert "SIGNED" not in repr(info.value)
+
+
+def test_json_reply_helper_is_a_fresh_response_each_time() -> None:
+    assert json_reply({}) is not json_reply({})

@@ -1,0 +1,74 @@
+"""Where the API key and base URL come from, and what makes them acceptable."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+import httpx
+
+from ._exceptions import AnyAPIError
+
+API_KEY_ENV = "ANYAPI_API_KEY"
+BASE_URL_ENV = "ANYAPI_BASE_URL"
+DEFAULT_BASE_URL = "https://www.anyapi.vip"
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def resolve_api_key(api_key: str | None) -> str:
+    key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+    if key is not None and not isinstance(key, str):
+        # Said without the value: bytes read from a key file would be the key itself.
+        raise AnyAPIError(f"api_key must be a str, not {type(key).__name__}")
+    if key is None or not key.strip():
+        raise AnyAPIError(
+            f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable."
+        )
+    key = key.strip()
+    if any(ch.isspace() for ch in key) or not key.isprintable():
+        # Checked here so that httpx's header error (which quotes the value) never fires.
+        raise AnyAPIError(
+            "The API key contains spaces or control characters; "
+            f"check api_key or {API_KEY_ENV} for a stray newline or quote."
+        )
+    return key
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(base_url: str | httpx.URL | None, *, allow_insecure_http: bool) -> httpx.URL:
+    raw = base_url if base_url is not None else os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    try:
+        url = httpx.URL(str(raw).strip())
+    except httpx.InvalidURL as exc:
+        raise AnyAPIError(f"Invalid base_url {str(raw)!r}: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise AnyAPIError(
+            f"Invalid base_url {str(raw)!r}: expected an http(s) URL such as {DEFAULT_BASE_URL}"
+        )
+    if url.userinfo:
+        # Credentials in the URL would show up in every log line and repr that names it.
+        raise AnyAPIError(
+            "base_url must not contain a user name or password; pass the key as api_key="
+        )
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback_host(url.host):
+        # The bearer key would cross the network in clear text.
+        raise AnyAPIError(
+            f"Refusing plain-http base_url {str(url)!r}: the API key would be sent unencrypted. "
+            "Use https, or pass allow_insecure_http=True if you really mean it."
+        )
+    return url
+
+
+def route_url(base_url: httpx.URL, route: str) -> httpx.URL:
+    """``route`` (an absolute path from the spec) under ``base_url``'s own path, if any."""
+    return base_url.copy_with(path=base_url.path.rstrip("/") + route, query=None)
