@@ -65,9 +65,9 @@ class CreateVideoResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.create_video_response_200_choices_item import (
-            CreateVideoResponse200ChoicesItem,  # noqa: PLC0415
+            CreateVideoResponse200ChoicesItem,
         )
-        from ..models.create_video_response_200_usage import CreateVideoResponse200Usage  # noqa: PLC0415
+        from ..models.create_video_response_200_usage import CreateVideoResponse200Usage
 
         d = dict(src_dict)
         id = d.pop("id")

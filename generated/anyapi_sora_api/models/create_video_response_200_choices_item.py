@@ -55,7 +55,7 @@ class CreateVideoResponse200ChoicesItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.create_video_response_200_choices_item_message import (
-            CreateVideoResponse200ChoicesItemMessage,  # noqa: PLC0415
+            CreateVideoResponse200ChoicesItemMessage,
         )
 
         d = dict(src_dict)
