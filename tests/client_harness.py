@@ -8,6 +8,7 @@ both cases; for the async client each coroutine runs on one event loop kept for 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -294,5 +295,12 @@ class Harness:
             else:
                 http.close()
         if self._loop is not None:
+            # An interrupted `async for` leaves httpx's body generators suspended; collect
+            # them while their loop can still run their finalizers (Python 3.13 complains
+            # when that happens after the loop is closed).
+            gc.collect()
+            # Two turns: one runs the finalizer's callback, the next the aclose() it starts.
+            for _ in range(2):
+                self._loop.run_until_complete(asyncio.sleep(0))
             self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()

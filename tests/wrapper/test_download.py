@@ -274,3 +274,13 @@ def test_finish_checks_the_total_of_a_range_without_a_length() -> None:
     state.wrote(30)
     with pytest.raises(IncompleteDownload, match="70 of 100"):
         state.finish()
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        file, temp = open_temp_beside(tmp_path / "v.mp4")
+        file.close()
+    finally:
+        os.umask(old)
+    assert temp.stat().st_mode & 0o777 == 0o644

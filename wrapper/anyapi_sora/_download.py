@@ -11,7 +11,7 @@ import errno
 import logging
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -143,8 +143,15 @@ def _int_header(response: httpx.Response, name: str) -> int | None:
 def open_temp_beside(target: Path) -> tuple[BinaryIO, Path]:
     """A new temp file in the target's folder, so the final rename is atomic."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    return os.fdopen(fd, "wb"), Path(name)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temp = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+        try:
+            # 0o666 less the umask, like any file the user saves (mkstemp would make it 0600).
+            fd = os.open(temp, flags, 0o666)
+        except FileExistsError:
+            continue
+        return os.fdopen(fd, "wb"), temp
 
 
 def commit(file: BinaryIO, temp: Path, target: Path, *, overwrite: bool) -> None:
