@@ -1,0 +1,160 @@
+"""Fixtures for the `anyapi-sora` command tests: the real command, run in a subprocess.
+
+Every test runs `python -m anyapi_sora.cli ...` against a MockServer started in the test
+process, so the server's counters (create_count, tasks) can be checked after the command
+exits. ANYAPI_SORA_TESTING=1 makes the library cap its sleeps at 10 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from anyapi_sora.testing import MockServer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+CLI = [sys.executable, "-m", "anyapi_sora.cli"]
+# Runs the command with Ctrl-C raising KeyboardInterrupt even if this process was started
+# with SIGINT ignored (a background job), which the child would otherwise inherit.
+CLI_WITH_SIGINT = [
+    sys.executable,
+    "-c",
+    "import signal, runpy, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'anyapi-sora'; runpy.run_module('anyapi_sora.cli', run_name='__main__')",
+]
+COMMAND_TIMEOUT = 60
+_TERMINAL_ENV = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "NO_COLOR")
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        """The single JSON document the command printed on stdout."""
+        lines = self.stdout.splitlines()
+        assert len(lines) == 1, f"expected one line of JSON, got {self.stdout!r}"
+        return json.loads(lines[0])
+
+    def json_lines(self) -> list[Any]:
+        return [json.loads(line) for line in self.stdout.splitlines()]
+
+    def __str__(self) -> str:
+        return f"exit {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+def cli_env(server: MockServer | None = None, **extra: str) -> dict[str, str]:
+    """The environment for the command: no inherited key, URL or terminal overrides."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("ANYAPI_") and name not in _TERMINAL_ENV
+    }
+    env["ANYAPI_SORA_TESTING"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8"
+    if server is not None:
+        env.update(server.env)
+    env.update(extra)
+    return env
+
+
+class Cli:
+    """Runs the command in `cwd` with the environment pointing at `server`."""
+
+    def __init__(self, server: MockServer, cwd: Path) -> None:
+        self.server = server
+        self.cwd = cwd
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return cli_env(self.server, **extra)
+
+    def __call__(
+        self, *args: str, env: dict[str, str] | None = None, input: str | None = None
+    ) -> Result:
+        completed = subprocess.run(
+            [*CLI, *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env if env is not None else self.env(),
+            cwd=self.cwd,
+            input=input,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+        )
+        return Result(completed.returncode, completed.stdout, completed.stderr)
+
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """The command running in the background (stdout and stderr piped)."""
+        return subprocess.Popen(
+            [*CLI_WITH_SIGINT, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env=env if env is not None else self.env(),
+            cwd=self.cwd,
+        )
+
+    @staticmethod
+    def finish(process: subprocess.Popen[str]) -> Result:
+        """Wait for a background command and collect its output."""
+        stdout, stderr = process.communicate(timeout=COMMAND_TIMEOUT)
+        return Result(process.returncode, stdout, stderr)
+
+    @staticmethod
+    def interrupt(process: subprocess.Popen[str]) -> Result:
+        """Ctrl-C the background command and collect its output."""
+        process.send_signal(signal.SIGINT)
+        return Cli.finish(process)
+
+    @staticmethod
+    def wait_until(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
+        """Poll `condition` until it is true; fail the test (not hang) if it never is."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {what}")
+            time.sleep(0.01)
+
+
+@pytest.fixture
+def server() -> Iterator[MockServer]:
+    """A mock gateway whose tasks take a fraction of a second."""
+    with MockServer(queue_seconds=0.0, processing_seconds=0.1) as mock:
+        yield mock
+
+
+@pytest.fixture
+def slow_server() -> Iterator[MockServer]:
+    """A mock gateway whose tasks take a minute: for timeouts and Ctrl-C."""
+    with MockServer(queue_seconds=0.5, processing_seconds=60.0) as mock:
+        yield mock
+
+
+@pytest.fixture
+def cli(server: MockServer, tmp_path: Path) -> Cli:
+    return Cli(server, tmp_path)
+
+
+@pytest.fixture
+def slow_cli(slow_server: MockServer, tmp_path: Path) -> Cli:
+    return Cli(slow_server, tmp_path)
+
+
+@pytest.fixture
+def make_cli() -> Callable[[MockServer, Path], Cli]:
+    """Build a `Cli` for a server the test starts itself."""
+    return Cli

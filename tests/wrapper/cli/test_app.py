@@ -1,0 +1,154 @@
+"""The command group: help, global options, usage errors, and running without the extra."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+
+import pytest
+from anyapi_sora.cli._app import run
+from anyapi_sora.cli._exit_codes import EXIT_CODES_HELP
+
+# Nothing listens there: these commands must fail before sending anything.
+NOWHERE = ["--api-key", "sk-test-0000000000", "--base-url", "http://127.0.0.1:9"]
+
+
+@pytest.fixture(autouse=True)
+def _restore_library_logger(monkeypatch):
+    """run() configures the "anyapi_sora" logger; put it back for the other tests."""
+    for name in ("ANYAPI_API_KEY", "ANYAPI_BASE_URL", "ANYAPI_SORA_TESTING"):
+        monkeypatch.delenv(name, raising=False)
+    logger = logging.getLogger("anyapi_sora")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:] = saved[0]
+    logger.setLevel(saved[1])
+    logger.propagate = saved[2]
+
+
+def test_help_documents_the_commands_and_exit_codes(capsys):
+    assert run(["--help"]) == 0
+
+    out = capsys.readouterr().out
+    for command in ("generate", "create", "status", "wait", "download", "batch", "mock-server"):
+        assert command in out
+    for line in ("0    success", "1    API error", "2    usage error", "3    timed out", "130"):
+        assert line in out
+    assert "ANYAPI_API_KEY" in out
+    assert "ANYAPI_BASE_URL" in out
+    assert "--verbose" in out
+    assert "Exit codes:" in EXIT_CODES_HELP
+
+
+@pytest.mark.parametrize(
+    "command", ["generate", "create", "status", "wait", "download", "batch", "mock-server"]
+)
+def test_every_command_has_help(capsys, command):
+    assert run([command, "--help"]) == 0
+
+    out = capsys.readouterr().out
+    assert out.startswith(f"Usage: anyapi-sora {command}")
+    if command != "mock-server":
+        assert "--json" in out
+        assert "--mock" in out
+
+
+def test_version(capsys):
+    assert run(["--version"]) == 0
+
+    assert "anyapi-sora" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["generate"], id="missing-prompt"),
+        pytest.param(["status"], id="missing-id"),
+        pytest.param(["--no-such-option", "status", "x"], id="global-option"),
+        pytest.param(["generate", "x", "--orientation", "sideways"], id="orientation"),
+        pytest.param(["generate", "x", "--size", "huge"], id="size"),
+        pytest.param(["generate", "x", "--timeout", "0"], id="timeout"),
+        pytest.param(["generate", "x", "--poll-interval", "-1"], id="poll-interval"),
+        pytest.param(["generate", "x", "--extra", "no-equals-sign"], id="extra-form"),
+        pytest.param(["generate", "x", "--extra", "n:=not json"], id="extra-json"),
+        pytest.param(["generate", "x", "--extra", "model=sora-2-pro"], id="extra-clash"),
+        pytest.param(["generate", "x", "--extra", "=value"], id="extra-name"),
+        pytest.param(["batch", "prompts.txt"], id="batch-out-dir"),
+        pytest.param(["batch", "x", "--out-dir", "d", "--concurrency", "0"], id="concurrency"),
+        pytest.param([*NOWHERE, "generate", "x", "--out", "a.mp4", "--no-download"], id="out"),
+        pytest.param([*NOWHERE, "generate", "x", "--image", "ftp://x/a.png"], id="image"),
+        pytest.param([*NOWHERE, "create", "x", "--duration", "0"], id="duration"),
+        pytest.param(["create", "x"], id="no-key"),
+        pytest.param(["--base-url", "ftp://example.com", "--api-key", "k" * 20, "status", "x"]),
+        pytest.param(["--base-url", "http://example.com", "--api-key", "k" * 20, "status", "x"]),
+    ],
+)
+def test_usage_errors_exit_2(capsys, args):
+    assert run(args) == 2
+
+    captured = capsys.readouterr()
+    assert "Error" in captured.err
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+def test_no_command_shows_the_help_on_stderr_and_exits_2(capsys):
+    assert run([]) == 2
+
+    captured = capsys.readouterr()
+    assert captured.err.startswith("Usage: anyapi-sora")
+    assert captured.out == ""
+
+
+def test_an_output_file_in_a_missing_folder_is_fine_but_under_a_file_is_not(capsys, tmp_path):
+    (tmp_path / "file").write_text("x")
+
+    code = run([*NOWHERE, "generate", "x", "--out", str(tmp_path / "file" / "a.mp4")])
+
+    assert code == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_the_cli_runs_as_a_module():
+    result = subprocess.run(
+        [sys.executable, "-m", "anyapi_sora.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: anyapi-sora")
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+
+
+def test_without_the_cli_extra_the_command_says_what_to_install():
+    # A None entry in sys.modules makes `import click` fail as if it were not installed.
+    result = _run_python(
+        "import sys; sys.modules['click'] = None; sys.modules['rich'] = None\n"
+        "from anyapi_sora.cli import main\n"
+        "main(['--help'])"
+    )
+
+    assert result.returncode == 1
+    assert "pip install 'anyapi-sora[cli]'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_library_imports_without_click_and_rich():
+    result = _run_python(
+        "import sys; sys.modules['click'] = None; sys.modules['rich'] = None\n"
+        "import anyapi_sora, anyapi_sora.testing\n"
+        "assert 'anyapi_sora.cli' not in sys.modules\n"
+        "print(anyapi_sora.AnyAPI.__name__)"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "AnyAPI\n"

@@ -1,0 +1,89 @@
+"""The `anyapi-sora` command group, its global options, and how a run becomes an exit code."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import TYPE_CHECKING
+
+import click
+
+from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
+from ._batch_command import batch
+from ._commands import create, download, generate, status, wait
+from ._exit_codes import EXIT_CODES_HELP, FAILED, INTERRUPTED, OK, CommandError
+from ._logging import configure_logging
+from ._mock import mock_server
+from ._session import PROG_NAME, GlobalOptions
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES_HELP,
+)
+@click.option(
+    "--api-key",
+    envvar=API_KEY_ENV,
+    show_envvar=True,
+    metavar="KEY",
+    help="Your AnyAPI key (never printed or logged).",
+)
+@click.option(
+    "--base-url",
+    envvar=BASE_URL_ENV,
+    show_envvar=True,
+    metavar="URL",
+    help=f"The gateway to use [default: {DEFAULT_BASE_URL}].",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Debug log on stderr, the key redacted.")
+@click.version_option(package_name="anyapi-sora", prog_name=PROG_NAME)
+@click.pass_context
+def cli(ctx: click.Context, api_key: str | None, base_url: str | None, verbose: bool) -> None:
+    """Create AI videos (Sora-2 and friends) through AnyAPI's unified video format.
+
+    \b
+    Try it without a key, against a built-in mock server:
+      anyapi-sora generate "a corgi surfing" --mock --out demo.mp4
+
+    Progress and logs go to stderr; results (a path, an id, or JSON with --json)
+    go to stdout.
+    """
+    options = GlobalOptions(api_key=api_key, base_url=base_url, verbose=verbose)
+    configure_logging(verbose=verbose, redact=options.redact)
+    ctx.obj = options
+
+
+for command in (generate, create, status, wait, download, batch, mock_server):
+    cli.add_command(command)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line `argv` (default: sys.argv[1:]) and return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name=PROG_NAME, standalone_mode=False)
+    except click.exceptions.Abort:
+        # Ctrl-C outside a command's own handling (e.g. while parsing).
+        click.echo("Interrupted.", err=True)
+        return INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except CommandError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return exc.exit_code
+    except Exception as exc:
+        # A bug: say so in one line; --verbose shows where.
+        if "-v" in args or "--verbose" in args:
+            traceback.print_exc()
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+        return FAILED
+    if result is None:
+        return OK
+    return result if isinstance(result, int) else OK
