@@ -25,6 +25,7 @@ from .._exceptions import (
     WaitTimeoutError,
 )
 from .._retry import was_not_sent
+from ._async_run import run as run_async
 from ._exit_codes import FAILED, INTERRUPTED, OK, TIMEOUT
 from ._gallery import PUBLIC_FILE_MODE, write_gallery
 from ._interrupts import WAITING_MESSAGE
@@ -144,7 +145,7 @@ class BatchRunner:
             if todo:
                 # Made here so that a missing key is a usage error before anything starts.
                 client = self.session.async_client()
-                asyncio.run(self._run_all(client, todo))
+                run_async(self._run_all(client, todo))
         except KeyboardInterrupt:
             interrupted = True
         rows = [(self.journal.record(e.key), e) for e in self.entries]
