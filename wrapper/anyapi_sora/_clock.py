@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol
 
@@ -43,5 +42,9 @@ class SystemClock:
             time.sleep(min(seconds, TESTING_MAX_SLEEP) if _testing else seconds)
 
     async def asleep(self, seconds: float) -> None:
+        # Imported here: asyncio costs a sync-only user ~10 ms at `import anyapi_sora`, and
+        # an async caller has it loaded already.
+        import asyncio
+
         if seconds > 0:
             await asyncio.sleep(min(seconds, TESTING_MAX_SLEEP) if _testing else seconds)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from anyapi_sora_api.models import CreateVideoBody
 
 from ._exceptions import InvalidParameterError
+
+if TYPE_CHECKING:
+    from anyapi_sora_api.models import CreateVideoBody
 
 ORIENTATIONS = ("portrait", "landscape")
 SIZES = ("small", "large")
@@ -104,6 +106,9 @@ def build_create_body(
                 f"{clash[0]!r} is a named argument of create(); pass it as {clash[0]}=... "
                 "instead of in extra_body",
             )
+    # Imported here rather than at `import anyapi_sora` (see _videos.create_request).
+    from anyapi_sora_api.models import CreateVideoBody
+
     body = CreateVideoBody(
         images=_check_images(images),
         model=model,

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
-import tenacity
 
 from ._errors_parsing import parse_retry_after
 from ._exceptions import APIConnectionError, APIStatusError, InternalServerError, RateLimitError
+
+if TYPE_CHECKING:
+    import tenacity
 
 logger = logging.getLogger("anyapi_sora")
 
@@ -80,6 +82,8 @@ class RetryPolicy:
 
     def tenacity_options(self, *, idempotent: bool, what: str) -> dict[str, Any]:
         """Arguments shared by tenacity.Retrying and tenacity.AsyncRetrying."""
+        # Imported on the first retry, not at `import anyapi_sora` (see _http.replaying).
+        import tenacity
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
