@@ -72,3 +72,37 @@ def drift(session: nox.Session) -> None:
     session.run("pytest", "-p", "no:cacheprovider", "-p", "no:anyapi_sora", "tests/openapi")
     session.run("python", "openapi/regen.py", "check")
     session.run("python", "openapi/drift", *session.posargs)
+
+
+@nox.session(python=NEWEST, default=False)
+def bench(session: nox.Session) -> None:
+    """Time the library against hand-written httpx code on the mock server; see BENCHMARKS.md.
+
+    `nox -s bench -- --quick` is a faster, noisier run; `-- --only overhead,import` picks rows.
+    """
+    # The library as a user installs it, without the CLI extra: httpx imports click and rich
+    # for its own CLI when they are installed, which would flatter the import ratio. The
+    # benchmarks need nothing else (RSS comes from the stdlib's resource module).
+    session.install(".")
+    session.run("python", "tests/bench/bench_all.py", *session.posargs)
+
+
+@nox.session(python=NEWEST, default=False)
+def soak(session: nox.Session) -> None:
+    """500 faulty generate() calls against the mock server, and 10,000 random bodies parsed.
+
+    A 50-task version of the generate soak runs in `tests` (tests/wrapper/test_soak.py).
+    """
+    _install_group(session, "test")
+    session.install(".")
+    # Named soak_*.py so that `tests` does not collect them; given here by path, they are.
+    # -s shows the figures each soak prints.
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-s",
+        "tests/soak/soak_generate.py",
+        "tests/soak/soak_fuzz.py",
+        *session.posargs,
+    )
