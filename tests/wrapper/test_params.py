@@ -97,6 +97,15 @@ def test_extra_body_must_be_a_dict_with_string_keys(extra: object) -> None:
     assert refused(extra_body=extra).param == "extra_body"
 
 
+@pytest.mark.parametrize(
+    "value", [object(), float("nan"), float("inf"), {"nested": {1, 2}}, b"bytes"]
+)
+def test_extra_body_values_must_fit_in_json(value: object) -> None:
+    error = refused(extra_body={"style": value})
+    assert error.param == "extra_body['style']"
+    assert "JSON" in str(error)
+
+
 @pytest.mark.parametrize("prompt", ["", "   \n\t", None, 42, b"bytes"])
 def test_prompt_must_be_non_empty_text(prompt: object) -> None:
     error = refused(prompt)
@@ -104,7 +113,7 @@ def test_prompt_must_be_non_empty_text(prompt: object) -> None:
     assert "prompt" in str(error)
 
 
-@pytest.mark.parametrize("model", ["", "  ", None, 2])
+@pytest.mark.parametrize("model", ["", "  ", None, 2, "sora 2", "sora-2\n"])
 def test_model_must_be_named(model: object) -> None:
     assert refused(model=model).param == "model"
 
@@ -162,6 +171,8 @@ def test_images_must_be_a_list(images: object) -> None:
         (["https://example.com/a.png", "/local/file.png"], 1),
         (["https://example.com/a.png", "https://"], 1),
         (["data:image/png;base64,AAAA"], 0),
+        (["https://example.com/a b.png"], 0),
+        (["https://example.com/a.png\n"], 0),
         ([None], 0),
         ([b"https://example.com/a.png"], 0),
     ],

@@ -11,8 +11,10 @@ import pytest
 from anyapi_sora import (
     AnyAPIError,
     AuthenticationError,
+    BadRequestError,
     InternalServerError,
     InvalidParameterError,
+    PermissionDeniedError,
     TaskStatus,
     VideoGenerationError,
     WaitTimeoutError,
@@ -172,6 +174,22 @@ def test_a_failed_download_says_how_to_resume(api: Harness, tmp_path: Path) -> N
         api.videos_of(client).generate("x", out=tmp_path / "v.mp4")
     assert f"download({TASK_ID!r}" in str(info.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(403, PermissionDeniedError), (401, AuthenticationError), (400, BadRequestError)],
+)
+def test_a_permanent_error_while_waiting_names_the_billed_task(
+    api: Harness, status: int, error: type[AnyAPIError]
+) -> None:
+    api.gateway.create.queue(task_reply())
+    api.gateway.query.queue(error_reply(status, "quota exhausted"))
+    with pytest.raises(error) as info:
+        api.videos.generate("x")
+    assert f"task {TASK_ID} was created (and billed)" in str(info.value)
+    assert f"wait({TASK_ID!r})" in str(info.value)
+    assert "quota exhausted" in str(info.value)
 
 
 # --------------------------------------------------------------------------- the key never leaks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +60,8 @@ def _check_images(images: object) -> list[str]:
     checked: list[str] = []
     for index, item in enumerate(images):
         url = None
-        if isinstance(item, str):
+        # httpx would quietly percent-encode a space or newline into a different URL.
+        if isinstance(item, str) and item.isprintable() and not any(c.isspace() for c in item):
             try:
                 url = httpx.URL(item)
             except httpx.InvalidURL:
@@ -70,6 +72,16 @@ def _check_images(images: object) -> list[str]:
             )
         checked.append(str(item))
     return checked
+
+
+def _check_json(name: str, value: object) -> None:
+    """Refuse what cannot go into a JSON request body, before anything is sent."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InvalidParameterError(
+            name, f"must be JSON-serialisable (str, number, bool, None, list, dict): {exc}"
+        ) from None
 
 
 def build_create_body(
@@ -87,8 +99,14 @@ def build_create_body(
     """The generated request body, or InvalidParameterError naming the bad field."""
     if not isinstance(prompt, str) or not prompt.strip():
         raise InvalidParameterError("prompt", "expected a non-empty string describing the video")
-    if not isinstance(model, str) or not model.strip():
-        raise InvalidParameterError("model", "expected a model name such as 'sora-2'")
+    if (
+        not isinstance(model, str)
+        or not model.strip()
+        or any(ch.isspace() or not ch.isprintable() for ch in model)
+    ):
+        raise InvalidParameterError(
+            "model", f"expected a model name such as 'sora-2' (no spaces), got {model!r}"
+        )
     if isinstance(duration, bool) or not isinstance(duration, int) or duration <= 0:
         # The gateway owns which durations each model accepts (10, 15, 25, ...).
         raise InvalidParameterError(
@@ -106,6 +124,8 @@ def build_create_body(
                 f"{clash[0]!r} is a named argument of create(); pass it as {clash[0]}=... "
                 "instead of in extra_body",
             )
+        for key, value in extra.items():
+            _check_json(f"extra_body[{key!r}]", value)
     # Imported here rather than at `import anyapi_sora` (see _videos.create_request).
     from anyapi_sora_api.models import CreateVideoBody
 

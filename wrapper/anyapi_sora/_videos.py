@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -19,7 +20,13 @@ from ._download import (
     open_temp_beside,
     resolve_destination,
 )
-from ._exceptions import AnyAPIError, InvalidParameterError, make_status_error
+from ._exceptions import (
+    AnyAPIError,
+    InvalidParameterError,
+    VideoGenerationError,
+    WaitTimeoutError,
+    make_status_error,
+)
 from ._http import RequestSettings, connection_error
 from ._models import VideoTask
 from ._params import CREATE_OPTIONS, build_create_body, reject_unknown_options
@@ -27,7 +34,7 @@ from ._polling import ProgressCallback, WaitState, check_wait_options
 from ._retry import is_transient
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from anyapi_sora_api.models import CreateVideoBody
 
@@ -88,6 +95,20 @@ def check_out(out: PathLike | None) -> None:
     """Refuse a taken output file before create spends money on it."""
     if out is not None and not Path(out).is_dir():
         resolve_destination(out, "unused", overwrite=False)
+
+
+@contextlib.contextmanager
+def naming_the_task(task_id: str) -> Iterator[None]:
+    """Make sure an error after create tells the caller which (billed) task it concerns."""
+    try:
+        yield
+    except (VideoGenerationError, WaitTimeoutError):
+        raise  # their messages already name the task
+    except AnyAPIError as exc:
+        hint = f"task {task_id} was created (and billed); resume with wait({task_id!r})"
+        if task_id not in str(exc):
+            exc.note = f"{exc.note}; {hint}" if exc.note else hint
+        raise
 
 
 def ready_for_download(task: VideoTask) -> str | None:
@@ -296,11 +317,12 @@ class Videos:
         check_wait_options(timeout, poll_interval)
         check_out(out)
         task = self.create(prompt, **create_options)  # type: ignore[arg-type]
-        task = self.wait(
-            task, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
-        )
-        if out is not None:
-            self.download(task, out)
+        with naming_the_task(task.id):
+            task = self.wait(
+                task, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
+            )
+            if out is not None:
+                self.download(task, out)
         return task
 
 
@@ -483,9 +505,10 @@ class AsyncVideos:
         check_wait_options(timeout, poll_interval)
         check_out(out)
         task = await self.create(prompt, **create_options)  # type: ignore[arg-type]
-        task = await self.wait(
-            task, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
-        )
-        if out is not None:
-            await self.download(task, out)
+        with naming_the_task(task.id):
+            task = await self.wait(
+                task, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
+            )
+            if out is not None:
+                await self.download(task, out)
         return task

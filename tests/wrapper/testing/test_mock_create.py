@@ -114,6 +114,8 @@ def test_a_missing_required_field_is_named_in_a_400(
         ("prompt", "   "),
         ("prompt", 42),
         ("model", ""),
+        ("model", "sora 2"),
+        ("model", "sora-2\n"),
         ("watermark", "yes"),
         ("private", 1),
     ],

@@ -21,6 +21,9 @@ def parse_create_body(body: Any) -> TaskRequest:
     if not isinstance(body, dict):
         raise InvalidRequest("request body must be a JSON object")
     model = _required_text(body, "model")
+    if any(ch.isspace() or not ch.isprintable() for ch in model):
+        # The model becomes the prefix of the task id, which must stay one clean token.
+        raise InvalidRequest(f"field 'model' must be a model name without spaces, got {model!r}")
     prompt = _required_text(body, "prompt")
     orientation = _required_choice(body, "orientation", ORIENTATIONS)
     size = _required_choice(body, "size", SIZES)
