@@ -152,3 +152,65 @@ def test_the_library_imports_without_click_and_rich():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "AnyAPI\n"
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999", '{"a": [NaN]}'])
+def test_extra_json_must_be_finite(capsys, value):
+    assert run(["generate", "x", "--extra", f"n:={value}"]) == 2
+
+    err = capsys.readouterr().err
+    assert "n:=" in err
+    assert "not a JSON number" in err or "too large" in err
+
+
+def test_plain_http_is_refused_with_the_option_that_allows_it(capsys):
+    args = ["--base-url", "http://gateway.example", "--api-key", "k" * 20, "status", "x"]
+
+    assert run(args) == 2
+
+    err = capsys.readouterr().err
+    assert "unencrypted" in err
+    assert "--allow-insecure-http" in err
+    assert "allow_insecure_http=True" not in err  # the library's wording, not the CLI's
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_allow_insecure_http_reaches_the_client(monkeypatch, tmp_path, capsys, how):
+    from anyapi_sora.cli import _session
+
+    seen: list[tuple[str, dict]] = []
+
+    def recorder(name):
+        def make(*args, **kwargs):
+            seen.append((name, kwargs))
+            raise _Stop
+
+        return make
+
+    monkeypatch.setattr(_session, "AnyAPI", recorder("sync"))
+    monkeypatch.setattr(_session, "AsyncAnyAPI", recorder("async"))
+    (tmp_path / "p.txt").write_text("a corgi\n", encoding="utf-8")
+    insecure = ["--allow-insecure-http"] if how == "option" else []
+    if how == "env":
+        monkeypatch.setenv("ANYAPI_ALLOW_INSECURE_HTTP", "1")
+    base = [*insecure, "--base-url", "http://gateway.example", "--api-key", "k" * 20]
+
+    assert run([*base, "status", "x"]) == 1
+    assert run([*base, "batch", str(tmp_path / "p.txt"), "--out-dir", str(tmp_path / "o")]) == 1
+
+    assert [name for name, _ in seen] == ["sync", "async"]
+    for _, kwargs in seen:
+        assert kwargs["allow_insecure_http"] is True
+        assert kwargs["base_url"] == "http://gateway.example"
+    assert "unencrypted" not in capsys.readouterr().err
+
+
+def test_allow_insecure_http_is_in_the_help(capsys):
+    assert run(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--allow-insecure-http" in out
+    assert "ANYAPI_ALLOW_INSECURE_HTTP" in out

@@ -362,3 +362,148 @@ def test_batch_reads_prompts_from_stdin(cli, server):
 
     assert result.code == 0, result
     assert server.create_count == 2
+
+
+def test_a_rerun_on_another_gateway_is_refused_and_changes_nothing(slow_cli, slow_server):
+    write_prompts(slow_cli.cwd, ["a corgi", "a cat"])
+    out = slow_cli.cwd / "out"
+    process = slow_cli.start("batch", "prompts.txt", "--out-dir", "out")
+    slow_cli.wait_until(lambda: len(journaled_task_ids(out)) == 2, "both tasks to be journaled")
+    assert slow_cli.interrupt(process).code == 130
+    journal = (out / "journal.jsonl").read_bytes()
+    origin = slow_server.base_url.rstrip("/")  # http://127.0.0.1:PORT
+    created = [e for e in journal_events(out) if e["event"] in ("creating", "created")]
+    assert {e["origin"] for e in created} == {origin}
+
+    # A --mock (or mistyped --base-url) rerun would be told task_not_exist for paid tasks.
+    mock = slow_cli("batch", "prompts.txt", "--out-dir", "out", "--mock", "--json")
+
+    assert mock.code == 2, mock
+    assert origin in mock.stderr
+    assert "mock" in mock.stderr
+    assert f"--base-url {slow_server.base_url}" in mock.stderr
+    assert mock.json()["error"]["exit_code"] == 2
+    assert (out / "journal.jsonl").read_bytes() == journal
+    other = slow_cli("--base-url", "http://127.0.0.1:9", "batch", "prompts.txt", "--out-dir", "out")
+    assert other.code == 2, other
+    assert "http://127.0.0.1:9" in other.stderr
+    assert (out / "journal.jsonl").read_bytes() == journal
+
+    for task_id in slow_server.tasks:
+        slow_server.finish_task(task_id)
+    resumed = slow_cli("batch", "prompts.txt", "--out-dir", "out", "--json")
+    assert resumed.code == 0, resumed
+    assert [row["state"] for row in resumed.json_lines()] == ["downloaded", "downloaded"]
+    assert slow_server.create_count == 2
+
+
+def test_a_journal_without_origins_is_accepted_and_task_not_exist_is_not_final(cli, server):
+    # A journal from before origins were recorded, naming a task this gateway never made.
+    write_prompts(cli.cwd, ["a corgi"])
+    (key,) = [entry.key for entry in parse_batch_text("a corgi", DEFAULTS)]
+    out = cli.cwd / "out"
+    out.mkdir()
+    events = [
+        {"v": 1, "ts": "2025-01-01T00:00:00.000Z", "event": "creating", "key": key, "line": 1},
+        {"v": 1, "ts": "2025-01-01T00:00:01.000Z", "event": "created", "key": key,
+         "task_id": "sora-2:elsewhere"},
+    ]  # fmt: skip
+    (out / "journal.jsonl").write_text(
+        "".join(json.dumps(e) + "\n" for e in events), encoding="utf-8"
+    )
+
+    result = cli("batch", "prompts.txt", "--out-dir", "out", "--json")
+
+    assert result.code == 1, result
+    row = result.json()
+    assert row["state"] == "running"  # still a paid task to wait for, not "failed"
+    assert "does not know task sora-2:elsewhere" in row["error"]
+    assert "--base-url" in row["error"]
+    assert [e["event"] for e in journal_events(out)][-1] == "wait_failed"
+    assert server.create_count == 0
+
+
+def test_mock_tasks_of_an_earlier_mock_run_fail_on_a_mock_rerun(cli, server):
+    # The in-process mock dies with the command: its tasks cannot be waited for again.
+    write_prompts(cli.cwd, ["a corgi"])
+    (key,) = [entry.key for entry in parse_batch_text("a corgi", DEFAULTS)]
+    out = cli.cwd / "out"
+    out.mkdir()
+    events = [
+        {"v": 1, "ts": "2025-01-01T00:00:00.000Z", "event": "creating", "key": key, "line": 1,
+         "origin": "mock"},
+        {"v": 1, "ts": "2025-01-01T00:00:01.000Z", "event": "created", "key": key,
+         "task_id": "sora-2:gone", "origin": "mock"},
+    ]  # fmt: skip
+    (out / "journal.jsonl").write_text(
+        "".join(json.dumps(e) + "\n" for e in events), encoding="utf-8"
+    )
+
+    refused = cli("batch", "prompts.txt", "--out-dir", "out")
+    assert refused.code == 2, refused
+    assert "--mock" in refused.stderr
+
+    result = cli("batch", "prompts.txt", "--out-dir", "out", "--mock", "--json")
+    assert result.code == 1, result
+    assert result.json()["state"] == "failed"
+    retried = cli("batch", "prompts.txt", "--out-dir", "out", "--mock", "--retry-failed")
+    assert retried.code == 0, retried
+
+
+def test_the_gallery_shows_prompts_that_were_never_started(cli, server):
+    lines = ["first: a corgi", 'second: a cat <b>bold</b> & "quoted"', "third: a dog"]
+    write_prompts(cli.cwd, lines)
+    env = cli.env(ANYAPI_API_KEY="sk-not-the-right-key-000000")
+
+    result = cli("batch", "prompts.txt", "--out-dir", "out", "-c", "1", env=env)
+
+    assert result.code == 1, result
+    assert len(server.requests_to("create")) == 1  # the 401 stopped creating
+    page = (cli.cwd / "out" / "index.html").read_text(encoding="utf-8")
+    gallery = Gallery(page)
+    for number, prompt in enumerate(lines, start=1):
+        assert prompt in gallery.text
+        assert f'id="line-{number}"' in page
+        assert f"line {number}" in gallery.text
+
+
+def test_a_create_refused_by_the_library_is_journaled_as_not_created(
+    server, tmp_path, monkeypatch, capsys
+):
+    from anyapi_sora import AsyncAnyAPI
+    from anyapi_sora._exceptions import InvalidParameterError
+    from anyapi_sora.cli._app import run
+
+    async def refuse(self, prompt, **kwargs):
+        raise InvalidParameterError("extra_body['n']", "must be JSON-serialisable")
+
+    videos_type = type(AsyncAnyAPI("sk-x", base_url=server.base_url).videos)
+    monkeypatch.setattr(videos_type, "create", refuse)
+    write_prompts(tmp_path, ["a corgi"])
+    out = tmp_path / "out"
+
+    code = run(
+        [
+            "--api-key", server.api_key, "--base-url", server.base_url,
+            "batch", str(tmp_path / "prompts.txt"), "--out-dir", str(out), "--json",
+        ]
+    )  # fmt: skip
+
+    assert code == 1
+    row = json.loads(capsys.readouterr().out)
+    assert row["state"] == "not_created"
+    assert "extra_body['n']" in row["error"]
+    events = [e["event"] for e in journal_events(out)]
+    assert events == ["creating", "create_failed"]
+    assert server.create_count == 0
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_non_finite_numbers_in_a_batch_file_are_refused(cli, server, value):
+    write_prompts(cli.cwd, ['{"prompt": "a corgi", "extra": {"n": ' + value + "}}"])
+
+    result = cli("batch", "prompts.txt", "--out-dir", "out")
+
+    assert result.code == 2, result
+    assert "line 1" in result.stderr
+    assert server.create_count == 0

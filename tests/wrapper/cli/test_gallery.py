@@ -38,7 +38,7 @@ def _downloaded(**fields) -> Record:
 def test_a_downloaded_video_is_played_from_its_relative_path():
     record = _downloaded(path="sub dir/a #1.mp4", thumbnail="thumbnails/a #1.webp")
 
-    page = Page(render_gallery([(record, "downloaded")], title="t"))
+    page = Page(render_gallery([(record, "downloaded", "a corgi", 1)], title="t"))
 
     assert page.attrs("video", "src") == ["sub%20dir/a%20%231.mp4"]
     assert page.attrs("video", "poster") == ["thumbnails/a%20%231.webp"]
@@ -60,7 +60,7 @@ def test_everything_from_prompts_and_servers_is_escaped():
         thumbnail_url='https://cdn.example/t.webp?a=1&b="><script>',
     )
 
-    html = render_gallery([(failed, "failed")], title=evil)
+    html = render_gallery([(failed, "failed", evil, 2)], title=evil)
     page = Page(html)
 
     assert [tag for tag, _ in page.tags].count("script") == 0
@@ -73,7 +73,7 @@ def test_everything_from_prompts_and_servers_is_escaped():
 def test_a_missing_video_is_not_linked(tmp_path):
     record = _downloaded(path="a.mp4")
 
-    target = write_gallery(tmp_path, [(record, "completed")], title="t")
+    target = write_gallery(tmp_path, [(record, "completed", "a corgi", 1)], title="t")
 
     page = Page(target.read_text(encoding="utf-8"))
     assert page.attrs("video", "src") == []
@@ -81,3 +81,16 @@ def test_a_missing_video_is_not_linked(tmp_path):
     if os.name != "nt":
         assert oct(target.stat().st_mode & 0o777) == oct(0o644)
     assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+def test_a_prompt_never_started_still_shows_its_text_and_line():
+    # The journal has nothing for it (e.g. creating stopped after a rejected key).
+    untouched = Record("k")
+
+    page = Page(
+        render_gallery([(untouched, "pending", 'a cat <b>bold</b> & "quoted"', 7)], title="t")
+    )
+
+    assert 'a cat <b>bold</b> & "quoted"' in page.text
+    assert "line 7" in page.text
+    assert ("article", {"class": "card", "id": "line-7"}) in page.tags

@@ -16,6 +16,8 @@ from ._logging import configure_logging
 from ._mock import mock_server
 from ._session import PROG_NAME, GlobalOptions
 
+ALLOW_INSECURE_HTTP_ENV = "ANYAPI_ALLOW_INSECURE_HTTP"
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -38,10 +40,23 @@ if TYPE_CHECKING:
     metavar="URL",
     help=f"The gateway to use [default: {DEFAULT_BASE_URL}].",
 )
+@click.option(
+    "--allow-insecure-http",
+    is_flag=True,
+    envvar=ALLOW_INSECURE_HTTP_ENV,
+    show_envvar=True,
+    help="Allow a plain-http --base-url on another host (the key is sent unencrypted).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Debug log on stderr, the key redacted.")
 @click.version_option(package_name="anyapi-sora", prog_name=PROG_NAME)
 @click.pass_context
-def cli(ctx: click.Context, api_key: str | None, base_url: str | None, verbose: bool) -> None:
+def cli(
+    ctx: click.Context,
+    api_key: str | None,
+    base_url: str | None,
+    allow_insecure_http: bool,
+    verbose: bool,
+) -> None:
     """Create AI videos (Sora-2 and friends) through AnyAPI's unified video format.
 
     \b
@@ -51,7 +66,12 @@ def cli(ctx: click.Context, api_key: str | None, base_url: str | None, verbose: 
     Progress and logs go to stderr; results (a path, an id, or JSON with --json)
     go to stdout.
     """
-    options = GlobalOptions(api_key=api_key, base_url=base_url, verbose=verbose)
+    options = GlobalOptions(
+        api_key=api_key,
+        base_url=base_url,
+        verbose=verbose,
+        allow_insecure_http=allow_insecure_http,
+    )
     configure_logging(verbose=verbose, redact=options.redact)
     ctx.obj = options
 

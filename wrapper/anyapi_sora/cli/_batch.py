@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
+import shlex
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -19,6 +21,7 @@ from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     AuthenticationError,
+    BadRequestError,
     InvalidParameterError,
     PermissionDeniedError,
     VideoGenerationError,
@@ -26,11 +29,12 @@ from .._exceptions import (
 )
 from .._retry import was_not_sent
 from ._async_run import run as run_async
-from ._exit_codes import FAILED, INTERRUPTED, OK, TIMEOUT
+from ._exit_codes import FAILED, INTERRUPTED, OK, TIMEOUT, UsageProblem
 from ._gallery import PUBLIC_FILE_MODE, write_gallery
 from ._interrupts import WAITING_MESSAGE
 from ._journal import Journal, Record, State
 from ._progress import BatchProgress
+from ._session import MOCK_ORIGIN, PROG_NAME
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -108,6 +112,9 @@ class BatchRunner:
         self._stop_creating: BaseException | None = None
         self._timed_out: set[str] = set()
         self._thumbnails: httpx.AsyncClient | None = None
+        #: Where this run makes tasks (scheme://host:port, or "mock"); set by `run`.
+        self.origin = ""
+        self._base_url: str | None = None
 
     # Deciding what to do
 
@@ -136,7 +143,46 @@ class BatchRunner:
 
     # Running
 
+    def _check_origin(self) -> None:
+        """Refuse to ask one gateway about tasks another one made (and billed).
+
+        It would answer task_not_exist, and the tasks would look lost. Old journals
+        (no origin recorded) are accepted.
+        """
+        elsewhere: dict[str, Record] = {}
+        for entry in self.entries:
+            record = self.journal.record(entry.key)
+            if not record.origin or record.origin == self.origin:
+                continue
+            outstanding = record.state in (State.CREATING, State.CREATED, State.COMPLETED) or (
+                record.state is State.DOWNLOADED and not self._has_video(record)
+            )
+            if outstanding:
+                elsewhere.setdefault(record.origin, record)
+        if not elsewhere:
+            return
+        origin, record = sorted(elsewhere.items())[0]
+        others = f" (and {', '.join(sorted(elsewhere)[1:])})" if len(elsewhere) > 1 else ""
+        here = "the in-process mock server (--mock)" if self.session.mock else self.origin
+        args = ["batch", self.source, "--out-dir", str(self.folder)]
+        if origin == MOCK_ORIGIN:
+            where = "the in-process mock server (--mock)"
+            advice = "Rerun with --mock"
+            hint = shlex.join([PROG_NAME, *args, "--mock"])
+        else:
+            where = origin
+            base_url = record.base_url or origin
+            advice = f"Rerun against the gateway that made them, with --base-url {base_url}"
+            hint = shlex.join([PROG_NAME, "--base-url", base_url, *args])
+        raise UsageProblem(
+            f"{self.journal.path} has tasks made on {where}{others}, but this run uses {here}, "
+            f"which cannot know them. Nothing was changed. {advice}:\n  {hint}"
+        )
+
     def run(self) -> int:
+        self.origin = self.session.origin()
+        self._base_url = None if self.session.mock else self.session.base_url()
+        self._check_origin()
         self._remove_stale_temp_files()
         todo = [entry for entry in self.entries if self._needs_work(entry)]
         self._announce(todo)
@@ -151,7 +197,10 @@ class BatchRunner:
         rows = [(self.journal.record(e.key), e) for e in self.entries]
         gallery = write_gallery(
             self.folder,
-            [(record, shown_state(record, self.folder)) for record, _ in rows],
+            [
+                (record, shown_state(record, self.folder), entry.prompt, entry.line)
+                for record, entry in rows
+            ],
             title=f"anyapi-sora batch: {self.source}",
         )
         self._summarize(rows, gallery, interrupted=interrupted)
@@ -207,6 +256,14 @@ class BatchRunner:
         self, entry: BatchEntry, client: AsyncAnyAPI, progress: BatchProgress, label: str
     ) -> VideoTask | None:
         kwargs = entry.create_kwargs(self.defaults)
+        try:
+            # Checked before "creating": such a body could never be sent, so no task exists.
+            json.dumps(kwargs, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            reason = f"the request body is not valid JSON: {exc}"
+            self.journal.append("create_failed", entry.key, reason=reason)
+            progress.event(label, f"create failed: {reason}", style="red")
+            return None
         # On disk BEFORE the request: if we die during it, the rerun knows to ask.
         self.journal.append(
             "creating",
@@ -215,6 +272,8 @@ class BatchRunner:
             prompt=entry.prompt,
             file=self._file_of(entry),
             options=kwargs,
+            origin=self.origin,
+            base_url=self._base_url,
         )
         progress.update(entry.key, label, "creating", None)
         request = asyncio.ensure_future(client.videos.create(entry.prompt, **kwargs))
@@ -244,7 +303,9 @@ class BatchRunner:
         exc = request.exception()
         if exc is None:
             task = request.result()
-            self.journal.append("created", entry.key, task_id=task.id)
+            self.journal.append(
+                "created", entry.key, task_id=task.id, origin=self.origin, base_url=self._base_url
+            )
             progress.event(label, f"created {task.id}")
             return task
         reason = self.session.options.redact(str(exc))
@@ -294,11 +355,20 @@ class BatchRunner:
             return None
         except APIStatusError as exc:
             reason = self.session.options.redact(str(exc))
-            if exc.code == "task_not_exist":
-                # The gateway will never know it: waiting again cannot help.
-                self.journal.append("failed", entry.key, task_id=task_id, reason=reason)
-            else:
-                self.journal.append("wait_failed", entry.key, reason=reason)
+            if isinstance(exc, BadRequestError) and exc.code == "task_not_exist":
+                if self.session.mock and record.origin == MOCK_ORIGIN:
+                    # Made by an earlier run's in-process mock, which is gone for good.
+                    reason = "made on an earlier run's in-process mock server, now gone"
+                    self.journal.append("failed", entry.key, task_id=task_id, reason=reason)
+                    progress.event(label, f"failed: {reason}", style="red")
+                    return None
+                # Not proof the task is gone: it may live on another gateway (a changed
+                # --base-url). It was paid for, so it stays to be waited for on a rerun.
+                reason = (
+                    f"the gateway at {self.origin} does not know task {task_id}; if it was "
+                    "made on another gateway, rerun with that --base-url"
+                )
+            self.journal.append("wait_failed", entry.key, reason=reason)
             progress.event(label, f"waiting failed: {reason}", style="red")
             return None
         except AnyAPIError as exc:

@@ -19,6 +19,7 @@ import attrs
 from .._exceptions import InvalidParameterError
 from .._params import build_create_body
 from ._exit_codes import UsageProblem
+from ._options import loads_finite
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -85,7 +86,7 @@ def _check_out(value: object) -> str:
 
 def _parse_json_line(text: str) -> tuple[str, dict[str, Any], dict[str, Any], str | None]:
     try:
-        data = json.loads(text)
+        data = loads_finite(text)
     except ValueError as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
     if not isinstance(data, dict):

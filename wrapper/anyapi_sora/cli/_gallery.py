@@ -41,8 +41,13 @@ def _href(relative: str) -> str:
     return _e(quote(relative.replace(os.sep, "/")))
 
 
-def _card(record: Record, state: str) -> str:
-    parts = [f'<article class="card" id="line-{_e(record.line or 0)}">']
+#: One card: the prompt's record, its displayed state, and its prompt text and line number
+#: from the batch file (the journal knows them only for prompts that were started).
+GalleryRow = tuple["Record", str, str, int]
+
+
+def _card(record: Record, state: str, prompt: str, line: int) -> str:
+    parts = [f'<article class="card" id="line-{_e(line)}">']
     poster = _href(record.thumbnail) if record.thumbnail else _e(record.thumbnail_url or "")
     if record.path and state == "downloaded":
         poster_attr = f' poster="{poster}"' if poster else ""
@@ -52,12 +57,12 @@ def _card(record: Record, state: str) -> str:
         parts.append(f'<p><a href="{_href(record.path)}">{_e(record.path)}</a></p>')
     elif poster:
         parts.append(f'<img src="{poster}" alt="thumbnail">')
-    parts.append(f'<p class="prompt">{_e(record.prompt or "")}</p>')
+    parts.append(f'<p class="prompt">{_e(prompt)}</p>')
     parts.append(f'<span class="status {_e(state)}">{_e(state)}</span>')
     reason = record.failure_reason or record.error
     if reason:
         parts.append(f'<p class="reason">{_e(reason)}</p>')
-    meta = [f"line {record.line}"] if record.line else []
+    meta = [f"line {line}"]
     if record.task_id:
         meta.append(record.task_id)
     parts.append(f'<p class="meta">{_e(" · ".join(meta))}</p>')
@@ -65,11 +70,11 @@ def _card(record: Record, state: str) -> str:
     return "\n".join(parts)
 
 
-def render_gallery(rows: Sequence[tuple[Record, str]], *, title: str) -> str:
-    """The page for `rows` of (record, displayed state), in batch-file order."""
-    done = sum(1 for _, state in rows if state == "downloaded")
+def render_gallery(rows: Sequence[GalleryRow], *, title: str) -> str:
+    """The page for `rows` of (record, displayed state, prompt, line), in batch-file order."""
+    done = sum(1 for _, state, _, _ in rows if state == "downloaded")
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    cards = "\n".join(_card(record, state) for record, state in rows)
+    cards = "\n".join(_card(*row) for row in rows)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -88,7 +93,7 @@ def render_gallery(rows: Sequence[tuple[Record, str]], *, title: str) -> str:
 """
 
 
-def write_gallery(folder: Path, rows: Sequence[tuple[Record, str]], *, title: str) -> Path:
+def write_gallery(folder: Path, rows: Sequence[GalleryRow], *, title: str) -> Path:
     """Write DIR/index.html atomically (a reader never sees half a page)."""
     target = folder / GALLERY_NAME
     fd, temp = tempfile.mkstemp(dir=folder, prefix=".index.", suffix=".html.part")

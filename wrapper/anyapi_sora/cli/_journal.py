@@ -13,10 +13,13 @@ crash a prompt is in one of three places:
 One line looks like:
     {"v": 1, "ts": "2025-01-01T12:00:00Z", "event": "created", "key": "3f2a...", "task_id": "..."}
 
-Events: creating (line, prompt, file, options), created (task_id), create_failed (reason;
-no task was made), create_unknown (reason; a task may exist), completed (video_url,
-thumbnail_url), failed (reason), wait_failed (reason; the task runs on), downloaded (path,
-bytes, thumbnail), download_failed (reason). A torn last line (a crash mid-write) is ignored.
+Events: creating (line, prompt, file, options, origin, base_url), created (task_id, origin,
+base_url), create_failed (reason; no task was made), create_unknown (reason; a task may
+exist), completed (video_url, thumbnail_url), failed (reason), wait_failed (reason; the task
+runs on), downloaded (path, bytes, thumbnail), download_failed (reason). A torn last line (a
+crash mid-write) is ignored. "origin" (scheme://host:port of the gateway, or "mock") says
+where a task lives: a rerun against another gateway is refused rather than asking it about
+tasks it never made.
 """
 
 from __future__ import annotations
@@ -73,6 +76,11 @@ class Record:
     #: The last problem that did not change the state (a wait or download that failed).
     error: str | None = None
     attempts: int = 0
+    #: Where the task was (or is being) made: scheme://host:port, or "mock". None in
+    #: journals written before origins were recorded.
+    origin: str | None = None
+    #: The base URL the task was made on (for the hint that points a rerun back at it).
+    base_url: str | None = None
 
     @property
     def outcome_unknown(self) -> bool:
@@ -89,9 +97,13 @@ class Record:
             self.line = _int(event.get("line"), self.line)
             self.prompt = _str(event.get("prompt")) or self.prompt
             self.file = _str(event.get("file")) or self.file
+            self.origin = _str(event.get("origin"))
+            self.base_url = _str(event.get("base_url"))
         elif kind == "created":
             self.state = State.CREATED
             self.task_id = _str(event.get("task_id"))
+            self.origin = _str(event.get("origin")) or self.origin
+            self.base_url = _str(event.get("base_url")) or self.base_url
             self.error = None
         elif kind == "create_failed":
             self.state = State.NOT_CREATED

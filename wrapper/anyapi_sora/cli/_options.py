@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,6 +16,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_WAIT_TIMEOUT = 1800.0
 
 
+class NonFiniteNumberError(ValueError):
+    """NaN or Infinity in JSON: Python reads them, but they are not JSON and no gateway does."""
+
+
+def _reject_constant(constant: str) -> object:
+    raise NonFiniteNumberError(f"{constant} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise NonFiniteNumberError(f"{text} is too large for a JSON number")
+    return number
+
+
+def loads_finite(text: str) -> Any:
+    """json.loads, but NaN, Infinity and numbers that overflow to infinity are errors."""
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def parse_extra(text: str) -> tuple[str, object]:
     """`key=value` gives a string; `key:=json` gives any JSON value."""
     key, sep, value = text.partition("=")
@@ -24,9 +45,10 @@ def parse_extra(text: str) -> tuple[str, object]:
     if key.endswith(":"):
         key = key[:-1]
         try:
-            parsed = json.loads(value)
-        except ValueError:
-            raise click.BadParameter(f"{key}:= needs a JSON value, got {value!r}") from None
+            parsed = loads_finite(value)
+        except ValueError as exc:
+            detail = f" ({exc})" if isinstance(exc, NonFiniteNumberError) else ""
+            raise click.BadParameter(f"{key}:= needs a JSON value, got {value!r}{detail}") from None
     key = key.strip()
     if not key:
         raise click.BadParameter(f"missing the field name in {text!r}")

@@ -12,7 +12,7 @@ import attrs
 
 from .. import set_testing
 from .._client import AnyAPI, AsyncAnyAPI
-from .._config import API_KEY_ENV, DEFAULT_BASE_URL
+from .._config import API_KEY_ENV, DEFAULT_BASE_URL, is_loopback_host, resolve_base_url
 from .._exceptions import AnyAPIError, VideoGenerationError, WaitTimeoutError
 from ._exit_codes import INTERRUPTED, TIMEOUT, CommandError, UsageProblem, exit_code_for
 from ._logging import SecretRedactor
@@ -23,9 +23,13 @@ from ._progress import Reporter, make_console, should_animate
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import httpx
+
     from .._models import VideoTask
 
 PROG_NAME = "anyapi-sora"
+#: The origin recorded in a batch journal for tasks made on the in-process mock server.
+MOCK_ORIGIN = "mock"
 # Hidden switch for this package's own tests: every sleep the library picks is capped at
 # 10 ms (see anyapi_sora.set_testing), so waits take milliseconds instead of minutes.
 TESTING_ENV = "ANYAPI_SORA_TESTING"
@@ -42,6 +46,7 @@ class GlobalOptions:
     api_key: str | None
     base_url: str | None
     verbose: bool
+    allow_insecure_http: bool = False
     redact: SecretRedactor = attrs.field(factory=SecretRedactor)
 
     def __attrs_post_init__(self) -> None:
@@ -82,6 +87,38 @@ class Session:
                 self._connection = (self.options.api_key, self.options.base_url)
         return self._connection
 
+    def origin(self) -> str:
+        """Where tasks are made: scheme://host:port of the gateway, or "mock" with --mock."""
+        if self.mock:
+            return MOCK_ORIGIN
+        try:
+            url = resolve_base_url(self.options.base_url, allow_insecure_http=True)
+        except AnyAPIError as exc:
+            raise _configuration_problem(exc) from None
+        return origin_of(url)
+
+    def base_url(self) -> str:
+        """The gateway's base URL as given (or the default): for resume hints."""
+        try:
+            return str(resolve_base_url(self.options.base_url, allow_insecure_http=True))
+        except AnyAPIError as exc:
+            raise _configuration_problem(exc) from None
+
+    def _check_http(self, base_url: str | None) -> None:
+        """Refuse a plain-http gateway (the key would travel in clear) unless allowed."""
+        if self.options.allow_insecure_http or self.mock:
+            return
+        try:
+            url = resolve_base_url(base_url, allow_insecure_http=True)
+        except AnyAPIError as exc:
+            raise _configuration_problem(exc) from None
+        if url.scheme == "http" and not is_loopback_host(url.host):
+            raise UsageProblem(
+                f"Refusing the plain-http base URL {str(url)!r}: the API key would be sent "
+                "unencrypted. Use https, or pass --allow-insecure-http (before the command, "
+                "e.g. anyapi-sora --allow-insecure-http --base-url URL ...) if you really mean it."
+            )
+
     def default_poll_interval(self, given: float | None) -> float | None:
         # The mock's tasks finish in seconds; the library's real-world interval is 10 s.
         if given is None and self.mock:
@@ -98,8 +135,13 @@ class Session:
     def client(self) -> AnyAPI:
         api_key, base_url = self.connection()
         self._check_key(api_key)
+        self._check_http(base_url)
         try:
-            client = AnyAPI(api_key, base_url=base_url)
+            client = AnyAPI(
+                api_key,
+                base_url=base_url,
+                allow_insecure_http=self.options.allow_insecure_http,
+            )
         except AnyAPIError as exc:
             raise _configuration_problem(exc) from None
         return self._stack.enter_context(client)
@@ -107,8 +149,13 @@ class Session:
     def async_client(self) -> AsyncAnyAPI:
         api_key, base_url = self.connection()
         self._check_key(api_key)
+        self._check_http(base_url)
         try:
-            client = AsyncAnyAPI(api_key, base_url=base_url)
+            client = AsyncAnyAPI(
+                api_key,
+                base_url=base_url,
+                allow_insecure_http=self.options.allow_insecure_http,
+            )
         except AnyAPIError as exc:
             raise _configuration_problem(exc) from None
         return client
@@ -120,6 +167,8 @@ class Session:
         base_url = self.options.base_url
         if base_url and base_url.rstrip("/") != DEFAULT_BASE_URL and not self.mock:
             words += ["--base-url", base_url]
+        if self.options.allow_insecure_http and not self.mock:
+            words.insert(1, "--allow-insecure-http")
         words += args
         return shlex.join(words)
 
@@ -171,6 +220,15 @@ class Session:
             self.reporter.warn("It lived on the in-process mock server, which has now stopped.")
         elif self.resume_args:
             self.reporter.warn(f"Resume with:  {self.resume_command(*self.resume_args)}")
+
+
+def origin_of(url: httpx.URL) -> str:
+    """scheme://host:port, the port always given (443 and 80 too)."""
+    host = url.host
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return f"{url.scheme}://{host.lower()}:{port}"
 
 
 def _configuration_problem(exc: AnyAPIError) -> UsageProblem:
