@@ -8,6 +8,7 @@ exits. ANYAPI_SORA_TESTING=1 makes the library cap its sleeps at 10 ms.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -158,3 +159,14 @@ def slow_cli(slow_server: MockServer, tmp_path: Path) -> Cli:
 def make_cli() -> Callable[[MockServer, Path], Cli]:
     """Build a `Cli` for a server the test starts itself."""
     return Cli
+
+
+@pytest.fixture(autouse=True)
+def _restore_library_logger():
+    """In-process run() configures the "anyapi_sora" logger; put it back for later tests."""
+    logger = logging.getLogger("anyapi_sora")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:] = saved[0]
+    logger.setLevel(saved[1])
+    logger.propagate = saved[2]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import subprocess
 import sys
 
@@ -15,16 +14,9 @@ NOWHERE = ["--api-key", "sk-test-0000000000", "--base-url", "http://127.0.0.1:9"
 
 
 @pytest.fixture(autouse=True)
-def _restore_library_logger(monkeypatch):
-    """run() configures the "anyapi_sora" logger; put it back for the other tests."""
+def _no_client_env(monkeypatch):
     for name in ("ANYAPI_API_KEY", "ANYAPI_BASE_URL", "ANYAPI_SORA_TESTING"):
         monkeypatch.delenv(name, raising=False)
-    logger = logging.getLogger("anyapi_sora")
-    saved = (list(logger.handlers), logger.level, logger.propagate)
-    yield
-    logger.handlers[:] = saved[0]
-    logger.setLevel(saved[1])
-    logger.propagate = saved[2]
 
 
 def test_help_documents_the_commands_and_exit_codes(capsys):
