@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .._models import VideoTask
 from ._exit_codes import OK, UsageProblem
 from ._interrupts import CreateGuard
 from ._options import (
@@ -24,7 +25,6 @@ from ._session import GlobalOptions, Session
 
 if TYPE_CHECKING:
     from .._client import AnyAPI
-    from .._models import VideoTask
 
 CREATE_INTERRUPTED = (
     "The create request was cut off before the gateway answered: a task may have been "
@@ -93,6 +93,39 @@ def _report_task(session: Session, task: VideoTask, path: Path | None) -> None:
         print_text(task.video_url or task.id)
 
 
+def _hint_wait(session: Session, task_id: str, target: Path | None) -> None:
+    """Ctrl-C from here on prints the command that waits for (and saves) this task."""
+    session.resume_args = ["wait", task_id]
+    if target is not None:
+        session.resume_args += ["--out", str(target)]
+
+
+def _wait_then_save(
+    session: Session,
+    client: AnyAPI,
+    task_or_id: VideoTask | str,
+    target: Path | None,
+    timeout: float,
+    poll_interval: float | None,
+    *,
+    overwrite: bool,
+) -> int:
+    """What generate and wait share: wait with a progress bar, save to `target`, report.
+
+    The resume hint is set first, so that Ctrl-C at any point prints the right command.
+    """
+    _hint_wait(session, task_or_id.id if isinstance(task_or_id, VideoTask) else task_or_id, target)
+    task = wait_with_progress(
+        session, client, task_or_id, timeout=timeout, poll_interval=poll_interval
+    )
+    path = None
+    if target is not None:
+        session.resume_args = ["download", task.id, "--out", str(target)]
+        path = download_with_progress(session, client, task, target, overwrite=overwrite)
+    _report_task(session, task, path)
+    return OK
+
+
 @click.command()
 @click.argument("prompt")
 @create_options
@@ -136,19 +169,12 @@ def generate(
             task = client.videos.create(prompt, **create_kwargs(**create))
         session.task_id = task.id
         session.reporter.info(f"created task {task.id}")
-        session.resume_args = ["wait", task.id]
-        if target is not None:
-            session.resume_args += ["--out", str(target)]
+        # The hint must be in place before a held-back Ctrl-C is raised.
+        _hint_wait(session, task.id, target)
         guard.check()
-        task = wait_with_progress(
-            session, client, task, timeout=timeout, poll_interval=poll_interval
+        return _wait_then_save(
+            session, client, task, target, timeout, poll_interval, overwrite=overwrite
         )
-        path = None
-        if target is not None:
-            session.resume_args = ["download", task.id, "--out", str(target)]
-            path = download_with_progress(session, client, task, target, overwrite=overwrite)
-        _report_task(session, task, path)
-        return OK
 
     return session.run(body)
 
@@ -235,18 +261,9 @@ def wait(
         target = None if out is None else check_output(out, overwrite=overwrite)
         client = session.client()
         session.task_id = task_id
-        session.resume_args = ["wait", task_id]
-        if target is not None:
-            session.resume_args += ["--out", str(target)]
-        task = wait_with_progress(
-            session, client, task_id, timeout=timeout, poll_interval=poll_interval
+        return _wait_then_save(
+            session, client, task_id, target, timeout, poll_interval, overwrite=overwrite
         )
-        path = None
-        if target is not None:
-            session.resume_args = ["download", task.id, "--out", str(target)]
-            path = download_with_progress(session, client, task, target, overwrite=overwrite)
-        _report_task(session, task, path)
-        return OK
 
     return session.run(body)
 
