@@ -10,7 +10,8 @@ import httpx
 import pytest
 from anyapi_sora import AnyAPI, AnyAPIError, AsyncAnyAPI, InvalidParameterError
 from anyapi_sora._clock import SystemClock
-from anyapi_sora._videos import AsyncVideos, Videos
+from anyapi_sora._videos_async import AsyncVideos
+from anyapi_sora._videos_sync import Videos
 from client_harness import API_KEY, BASE_URL, TASK_ID, Harness, task_reply
 
 pytestmark = pytest.mark.usefixtures("no_env")
@@ -174,7 +175,8 @@ def test_close_leaves_the_callers_http_client_open(api: Harness) -> None:
     api.close_client(client)
     assert not http.is_closed
     api.gateway.query.queue(task_reply())
-    assert api.videos_of(client).retrieve(TASK_ID).id == TASK_ID
+    response = api.run(http.get(f"{BASE_URL}/v1/video/query"))
+    assert response.status_code == 200
 
 
 def test_sync_context_manager_closes_its_own_http_client() -> None:
@@ -208,7 +210,7 @@ async def test_async_context_manager_leaves_the_callers_http_client_open() -> No
 def test_context_manager_closes_even_when_the_block_raises() -> None:
     with pytest.raises(RuntimeError), AnyAPI(API_KEY) as client:
         raise RuntimeError("inside")
-    assert client._http.is_closed
+    assert client._http_client.is_closed
 
 
 def _public(cls: type) -> set[str]:
@@ -219,8 +221,12 @@ def _parameters(function: Any) -> list[tuple[str, Any, Any]]:
     return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
 
 
+# Only an async create can outlive its caller (see AsyncAnyAPI).
+ASYNC_ONLY = {"orphaned_tasks", "on_orphaned_task"}
+
+
 def test_both_clients_have_the_same_shape() -> None:
-    assert _public(AnyAPI) == _public(AsyncAnyAPI)
+    assert _public(AnyAPI) == _public(AsyncAnyAPI) - ASYNC_ONLY
     assert _public(Videos) == _public(AsyncVideos)
     assert {"create", "retrieve", "wait", "download", "generate"} <= _public(Videos)
     for name in _public(Videos):
@@ -229,7 +235,11 @@ def test_both_clients_have_the_same_shape() -> None:
         assert inspect.iscoroutinefunction(async_method), name
         assert not inspect.iscoroutinefunction(sync_method), name
     init = [p for p in _parameters(AnyAPI.__init__) if p[0] != "http_client"]
-    assert init == [p for p in _parameters(AsyncAnyAPI.__init__) if p[0] != "http_client"]
+    assert init == [
+        p
+        for p in _parameters(AsyncAnyAPI.__init__)
+        if p[0] != "http_client" and p[0] not in ASYNC_ONLY
+    ]
 
 
 def test_the_documented_signatures() -> None:
