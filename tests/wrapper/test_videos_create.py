@@ -345,7 +345,7 @@ async def test_a_cancelled_create_that_was_sent_is_finished_and_reported(
     seen: list[VideoTask] = []
     client = async_client(transport, on_orphaned_task=seen.append)
     started = time.monotonic()
-    with pytest.raises(TimeoutError) as info:
+    with pytest.raises(asyncio.TimeoutError) as info:
         await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
     assert time.monotonic() - started < 0.25  # the caller's cancellation is not held up
     assert any("client.orphaned_tasks" in note for note in notes_of(info.value))
@@ -362,7 +362,7 @@ async def test_a_cancelled_create_still_connecting_is_simply_cancelled(
 ) -> None:
     transport = StagedTransport(CONNECTING, seconds=0.3)
     client = async_client(transport)
-    with pytest.raises(TimeoutError) as info:
+    with pytest.raises(asyncio.TimeoutError) as info:
         await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
     await client.close()
     await asyncio.sleep(0.4)
@@ -377,7 +377,7 @@ async def test_a_cancelled_create_is_not_retried_after_a_429(
 ) -> None:
     transport = StagedTransport(SENT, seconds=0.2, reply=lambda: error_reply(429))
     client = async_client(transport)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
     await client.close()
     assert transport.started == 1  # nobody waits for it: no task is made after all
@@ -389,9 +389,9 @@ async def test_close_cut_short_reports_the_creates_it_gave_up_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = async_client(StagedTransport(SENT, seconds=30))
-    with pytest.raises(TimeoutError):
+    with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(client.close(), 0.1)  # a second Ctrl-C, say
     (gave_up,) = [m for m in warnings_of(caplog) if "gave up" in m]
     assert "may have been created and billed" in gave_up
@@ -402,7 +402,7 @@ def test_an_event_loop_that_ends_first_reports_the_create(
 ) -> None:
     async def main() -> None:
         client = async_client(StagedTransport(SENT, seconds=30))
-        with pytest.raises(TimeoutError):
+        with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
         # ...and returns without closing the client.
 
@@ -444,7 +444,7 @@ async def test_wait_for_on_a_slow_billing_create_reports_the_task_in_time(
     with MockServer(queue_seconds=0, processing_seconds=0) as server:
         server.inject("create", Fault.hang(1.5, after_create=True))
         client = AsyncAnyAPI(server.api_key, base_url=server.base_url, timeout=10)
-        with pytest.raises(TimeoutError):
+        with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(client.videos.create("a corgi"), 0.5)
         await client.close()
         (billed,) = server.tasks
@@ -457,7 +457,7 @@ async def test_every_billed_create_is_reported_whenever_it_is_cancelled(delay: f
     with MockServer(queue_seconds=0, processing_seconds=0) as server:
         server.inject("create", Fault.hang(0.5, after_create=True))
         client = AsyncAnyAPI(server.api_key, base_url=server.base_url, timeout=10)
-        with pytest.raises(TimeoutError):
+        with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(client.videos.create("a corgi"), delay)
         await client.close()
         billed = sorted(server.tasks)

@@ -366,7 +366,7 @@ async def test_a_generate_cut_off_by_wait_for_names_the_task(
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
     async with http, AsyncAnyAPI(API_KEY, base_url="https://gw.test", http_client=http) as client:
-        with pytest.raises(TimeoutError) as info:
+        with pytest.raises(asyncio.TimeoutError) as info:
             await asyncio.wait_for(client.videos.generate("x", poll_interval=0.02), 0.2)
     notes = notes_of(info.value)
     assert any(f"client.videos.wait({TASK_ID!r})" in note for note in notes), notes
