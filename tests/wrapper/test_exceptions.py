@@ -20,6 +20,7 @@ from anyapi_sora._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     InternalServerError,
     InvalidParameterError,
     NotFoundError,
@@ -69,7 +70,7 @@ ALL_CLASSES = [
 
 
 def test_every_exception_is_an_anyapi_error_with_a_one_line_docstring() -> None:
-    assert len(ALL_CLASSES) == 14
+    assert len(ALL_CLASSES) == 15
     for cls in ALL_CLASSES:
         assert issubclass(cls, AnyAPIError)
         doc = cls.__dict__.get("__doc__")
@@ -99,6 +100,7 @@ def test_module_drawing_names_every_class() -> None:
         (VideoGenerationError, (AnyAPIError,)),
         (WaitTimeoutError, (AnyAPIError, TimeoutError)),
         (InvalidParameterError, (AnyAPIError, ValueError)),
+        (ClientClosedError, (AnyAPIError,)),
     ],
 )
 def test_subclass_relations(cls: type[Exception], bases: tuple[type[Exception], ...]) -> None:

@@ -100,11 +100,37 @@ def test_a_success_resets_the_failure_backoff() -> None:
     assert 8.0 <= wait.next_sleep(START) <= 12.0
 
 
-def test_with_a_poll_interval_a_failure_never_waits_longer_than_it() -> None:
-    wait = state(poll_interval=0.2)
+@pytest.mark.parametrize("error", [status_error(429), status_error(503), APIConnectionError("x")])
+def test_a_tiny_poll_interval_still_backs_off_after_a_failure(error: Exception) -> None:
+    wait = state(poll_interval=0.001)
     wait.observe(task())
-    wait.observe_error(status_error(503))
-    assert wait.next_sleep(START) == 0.2
+    wait.observe_error(error)
+    assert MIN_POLL_DELAY <= wait.next_sleep(START) <= 2.0
+    for _ in range(3):
+        wait.observe_error(error)
+    assert 8.0 <= wait.next_sleep(START) <= 10.0
+    for _ in range(20):
+        wait.observe_error(error)
+    assert wait.next_sleep(START) == 10.0  # never longer than a normal interval
+    wait.observe(task("processing"))
+    assert wait.next_sleep(START) == 0.001
+
+
+def test_a_long_poll_interval_comes_back_sooner_after_a_failure() -> None:
+    wait = state(poll_interval=60)
+    wait.observe(task())
+    wait.observe_error(status_error(502))
+    assert MIN_POLL_DELAY <= wait.next_sleep(START) <= 2.0
+    for _ in range(20):
+        wait.observe_error(status_error(502))
+    assert wait.next_sleep(START) == 60
+
+
+def test_retry_after_wins_over_the_backoff() -> None:
+    wait = state(poll_interval=0.001)
+    wait.observe(task())
+    wait.observe_error(status_error(429, {"Retry-After": "0"}))
+    assert wait.next_sleep(START) == 0.0
 
 
 def test_retry_after_while_polling_is_honoured() -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
+import signal
+import threading
+import time
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from anyapi_sora import (
+    AnyAPI,
     APIConnectionError,
     APITimeoutError,
+    AsyncAnyAPI,
     BadRequestError,
     InternalServerError,
     InvalidParameterError,
@@ -16,7 +23,9 @@ from anyapi_sora import (
     RateLimitError,
     ResponseShapeError,
     TaskStatus,
+    VideoTask,
 )
+from anyapi_sora.testing import Fault, MockServer
 from client_harness import (
     API_KEY,
     TASK_ID,
@@ -26,6 +35,9 @@ from client_harness import (
     task_reply,
 )
 from vendor_fixtures import load_fixture
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 BILLED = "may have been created and billed"
 
@@ -257,3 +269,214 @@ def test_an_unreadable_create_response_warns_about_billing(api: Harness, body: o
     assert api.gateway.create.count == 1
     assert BILLED in str(info.value)
     assert info.value.status_code == 200
+
+
+# ------------------------------------------------------------------------ a create cut off mid-way
+
+SENT = ("connection.connect_tcp.started", "http11.send_request_headers.started")
+CONNECTING = ("connection.connect_tcp.started",)
+
+
+def notes_of(exc: BaseException) -> list[str]:
+    notes: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None:
+        notes += getattr(seen, "__notes__", [])
+        seen = seen.__cause__ or seen.__context__
+    return notes
+
+
+def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "anyapi_sora" and r.levelno == logging.WARNING
+    ]
+
+
+class StagedTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
+    """Reports httpcore's trace events for `events`, takes `seconds`, then answers `reply`.
+
+    The events are the ones httpx's own transports report: how the client tells a request
+    that left from one still connecting.
+    """
+
+    def __init__(
+        self,
+        events: tuple[str, ...],
+        seconds: float,
+        reply: Callable[[], httpx.Response] = task_reply,
+        interrupt: BaseException | None = None,
+    ) -> None:
+        self.events = events
+        self.seconds = seconds
+        self.reply = reply
+        self.interrupt = interrupt
+        self.started = 0
+        self.answered = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.started += 1
+        for event in self.events:
+            await request.extensions["trace"](event, {})
+        await asyncio.sleep(self.seconds)
+        self.answered += 1
+        return self.reply()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.started += 1
+        for event in self.events:
+            request.extensions["trace"](event, {})
+        if self.interrupt is not None:
+            raise self.interrupt  # Ctrl-C while the gateway works on the create
+        self.answered += 1
+        return self.reply()
+
+
+def async_client(transport: httpx.AsyncBaseTransport, **options: Any) -> AsyncAnyAPI:
+    http = httpx.AsyncClient(transport=transport)
+    return AsyncAnyAPI(API_KEY, base_url="https://gw.test", http_client=http, **options)
+
+
+async def test_a_cancelled_create_that_was_sent_is_finished_and_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    transport = StagedTransport(SENT, seconds=0.3)
+    seen: list[VideoTask] = []
+    client = async_client(transport, on_orphaned_task=seen.append)
+    started = time.monotonic()
+    with pytest.raises(asyncio.TimeoutError) as info:
+        await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
+    assert time.monotonic() - started < 0.25  # the caller's cancellation is not held up
+    assert any("client.orphaned_tasks" in note for note in notes_of(info.value))
+    assert client.orphaned_tasks == []  # the gateway has not answered yet
+    await client.close()  # waits for the answer
+    assert [task.id for task in client.orphaned_tasks] == [TASK_ID]
+    assert seen == client.orphaned_tasks
+    assert transport.answered == 1
+    assert any(TASK_ID in m and f"wait({TASK_ID!r})" in m for m in warnings_of(caplog))
+
+
+async def test_a_cancelled_create_still_connecting_is_simply_cancelled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    transport = StagedTransport(CONNECTING, seconds=0.3)
+    client = async_client(transport)
+    with pytest.raises(asyncio.TimeoutError) as info:
+        await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
+    await client.close()
+    await asyncio.sleep(0.4)
+    assert transport.answered == 0
+    assert client.orphaned_tasks == []
+    assert notes_of(info.value) == []
+    assert warnings_of(caplog) == []
+
+
+async def test_a_cancelled_create_is_not_retried_after_a_429(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    transport = StagedTransport(SENT, seconds=0.2, reply=lambda: error_reply(429))
+    client = async_client(transport)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
+    await client.close()
+    assert transport.started == 1  # nobody waits for it: no task is made after all
+    assert client.orphaned_tasks == []
+    assert any("not retried" in m for m in warnings_of(caplog))
+
+
+async def test_close_cut_short_reports_the_creates_it_gave_up_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = async_client(StagedTransport(SENT, seconds=30))
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(client.close(), 0.1)  # a second Ctrl-C, say
+    (gave_up,) = [m for m in warnings_of(caplog) if "gave up" in m]
+    assert "may have been created and billed" in gave_up
+
+
+def test_an_event_loop_that_ends_first_reports_the_create(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        client = async_client(StagedTransport(SENT, seconds=30))
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
+        # ...and returns without closing the client.
+
+    asyncio.run(main())
+    (stopped,) = [m for m in warnings_of(caplog) if "event loop stopped" in m]
+    assert "may have been created and billed" in stopped
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt(), SystemExit(1)])
+def test_a_sync_create_interrupted_after_sending_says_a_task_may_exist(
+    interrupt: BaseException, caplog: pytest.LogCaptureFixture
+) -> None:
+    http = httpx.Client(transport=StagedTransport(SENT, 0, interrupt=interrupt))
+    client = AnyAPI(API_KEY, base_url="https://gw.test", http_client=http)
+    with pytest.raises(type(interrupt)) as info:
+        client.videos.create("a corgi")
+    (note,) = notes_of(info.value)
+    assert BILLED in note
+    assert "recent tasks" in note
+    assert any(note in m for m in warnings_of(caplog))
+
+
+def test_a_sync_create_interrupted_while_connecting_bills_nothing() -> None:
+    transport = StagedTransport(CONNECTING, 0, interrupt=KeyboardInterrupt())
+    client = AnyAPI(
+        API_KEY, base_url="https://gw.test", http_client=httpx.Client(transport=transport)
+    )
+    with pytest.raises(KeyboardInterrupt) as info:
+        client.videos.create("a corgi")
+    assert notes_of(info.value) == []
+
+
+# ----------------------------------------------------------------------- the same on a real socket
+
+
+async def test_wait_for_on_a_slow_billing_create_reports_the_task_in_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with MockServer(queue_seconds=0, processing_seconds=0) as server:
+        server.inject("create", Fault.hang(1.5, after_create=True))
+        client = AsyncAnyAPI(server.api_key, base_url=server.base_url, timeout=10)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.videos.create("a corgi"), 0.5)
+        await client.close()
+        (billed,) = server.tasks
+    assert [task.id for task in client.orphaned_tasks] == [billed]
+    assert any(billed in m for m in warnings_of(caplog))
+
+
+@pytest.mark.parametrize("delay", [0.01, 0.05, 0.15])
+async def test_every_billed_create_is_reported_whenever_it_is_cancelled(delay: float) -> None:
+    with MockServer(queue_seconds=0, processing_seconds=0) as server:
+        server.inject("create", Fault.hang(0.5, after_create=True))
+        client = AsyncAnyAPI(server.api_key, base_url=server.base_url, timeout=10)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.videos.create("a corgi"), delay)
+        await client.close()
+        billed = sorted(server.tasks)
+    assert sorted(task.id for task in client.orphaned_tasks) == billed
+
+
+def test_ctrl_c_during_a_sync_create_on_a_real_socket_says_a_task_may_exist() -> None:
+    with MockServer(queue_seconds=0, processing_seconds=0) as server:
+        server.inject("create", Fault.hang(2, after_create=True))
+        main = threading.main_thread().ident
+        assert main is not None
+        ctrl_c = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
+        with AnyAPI(server.api_key, base_url=server.base_url) as client:
+            ctrl_c.start()
+            try:
+                with pytest.raises(KeyboardInterrupt) as info:
+                    client.videos.create("a corgi")
+            finally:
+                ctrl_c.join()
+        assert server.create_count == 1
+    (note,) = notes_of(info.value)
+    assert BILLED in note

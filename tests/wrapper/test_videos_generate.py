@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import logging
+import os
 import traceback
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +13,7 @@ import httpx
 import pytest
 from anyapi_sora import (
     AnyAPIError,
+    AsyncAnyAPI,
     AuthenticationError,
     BadRequestError,
     InternalServerError,
@@ -37,6 +41,7 @@ from client_harness import (
 from vendor_fixtures import load_fixture
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -259,3 +264,110 @@ def test_the_key_never_appears_in_logs_errors_or_reprs(
         assert "Bearer" not in str(error)
     assert API_KEY not in repr(api.client)
     assert API_KEY not in repr(task)
+
+
+# ---------------------------------------------------------------- any error names the task
+
+
+def notes_of(exc: BaseException) -> list[str]:
+    """The PEP 678 notes on `exc` and on the exceptions it was raised from or during."""
+    notes: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None:
+        notes += getattr(seen, "__notes__", [])
+        seen = seen.__cause__ or seen.__context__
+    return notes
+
+
+def warnings_naming(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "anyapi_sora" and r.levelno == logging.WARNING and text in r.getMessage()
+    ]
+
+
+def raise_(exc: BaseException) -> Callable[..., None]:
+    def fail(*args: object) -> None:
+        raise exc
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ValueError("bug in my callback"), KeyboardInterrupt(), SystemExit(3)],
+    ids=["ValueError", "KeyboardInterrupt", "SystemExit"],
+)
+def test_an_exception_from_on_progress_names_the_billed_task(
+    api: Harness, error: BaseException, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.gateway.create.queue(task_reply())
+    api.gateway.query.always(task_reply("processing"))
+    with pytest.raises(type(error)) as info:
+        api.videos.generate("x", on_progress=raise_(error))
+    assert info.value is error  # the same exception, type and all
+    (note,) = notes_of(info.value)
+    assert f"task {TASK_ID} was created (and billed)" in note
+    assert f"client.videos.wait({TASK_ID!r})" in note
+    # Python 3.10 prints no notes: the hint is also logged where default logging shows it.
+    (logged,) = warnings_naming(caplog, TASK_ID)
+    assert note in logged
+    assert api.gateway.create.count == 1
+
+
+def test_a_file_that_appears_at_out_during_the_wait_names_the_task(
+    api: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "v.mp4"
+    api.gateway.create.queue(task_reply())
+    api.gateway.query.queue(done_reply())
+    api.gateway.files.always(file_reply())
+    with pytest.raises(FileExistsError) as info:
+        api.videos.generate("x", out=out, on_progress=lambda t: out.write_bytes(b"mine"))
+    (note,) = notes_of(info.value)
+    assert f"client.videos.download({TASK_ID!r}, {str(out)!r})" in note
+    assert warnings_naming(caplog, TASK_ID)
+    assert out.read_bytes() == b"mine"
+
+
+def test_a_full_disk_during_the_download_names_the_task(
+    api: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "fsync", raise_(OSError(errno.ENOSPC, "No space left on device")))
+    api.gateway.create.queue(task_reply())
+    api.gateway.query.queue(done_reply())
+    api.gateway.files.always(file_reply())
+    with pytest.raises(OSError, match="No space left") as info:
+        api.videos.generate("x", out=tmp_path / "v.mp4")
+    assert info.value.errno == errno.ENOSPC
+    (note,) = notes_of(info.value)
+    assert f"task {TASK_ID} was created (and billed) and is complete" in note
+    assert f"download({TASK_ID!r}" in note
+
+
+def test_an_error_of_this_library_keeps_the_hint_in_its_message(api: Harness) -> None:
+    api.gateway.create.queue(task_reply())
+    api.gateway.query.queue(error_reply(401, "invalid token"))
+    with pytest.raises(AuthenticationError) as info:
+        api.videos.generate("x")
+    assert str(info.value).startswith("Error code: 401 - invalid token")
+    assert f"wait({TASK_ID!r})" in str(info.value)
+    assert notes_of(info.value) == []  # not printed twice
+
+
+async def test_a_generate_cut_off_by_wait_for_names_the_task(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def gateway(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/create"):
+            return task_reply()
+        return task_reply("processing")
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
+    async with http, AsyncAnyAPI(API_KEY, base_url="https://gw.test", http_client=http) as client:
+        with pytest.raises(asyncio.TimeoutError) as info:
+            await asyncio.wait_for(client.videos.generate("x", poll_interval=0.02), 0.2)
+    notes = notes_of(info.value)
+    assert any(f"client.videos.wait({TASK_ID!r})" in note for note in notes), notes
+    assert warnings_naming(caplog, TASK_ID)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import logging
-from typing import Any
+import threading
+import time
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from anyapi_sora import (
+    AnyAPI,
     APIStatusError,
+    AsyncAnyAPI,
     AuthenticationError,
     BadRequestError,
     InvalidParameterError,
@@ -22,6 +28,7 @@ from client_harness import (
     BARE_ID,
     TASK_ID,
     VIDEO_URL,
+    FakeClock,
     Harness,
     done_reply,
     error_reply,
@@ -30,6 +37,9 @@ from client_harness import (
     task_reply,
 )
 from vendor_fixtures import load_fixture
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
 
 
 def created(status: str = "pending", **fields: Any) -> VideoTask:
@@ -337,3 +347,107 @@ def test_a_bad_task_reference_is_refused(api: Harness, bad: object) -> None:
     with pytest.raises(InvalidParameterError, match="task_id"):
         api.videos.wait(bad)
     assert api.gateway.requests == []
+
+
+# --------------------------------------------------------------------------- hostile gateways
+
+
+def test_429s_slow_down_a_tiny_poll_interval(api: Harness) -> None:
+    api.gateway.query.always(error_reply(429, "slow down"))
+    with pytest.raises(WaitTimeoutError):
+        api.videos.wait(TASK_ID, timeout=10, poll_interval=0.001)
+    # Backing off from 1-2 s, doubling: a handful of queries in 10 s, not thousands.
+    assert api.gateway.query.count <= 8
+    assert min(api.clock.sleeps[:-1]) >= 1.0
+
+
+def test_retry_after_sets_the_pace_of_polling(api: Harness) -> None:
+    api.gateway.query.always(error_reply(429, headers={"Retry-After": "3"}))
+    with pytest.raises(WaitTimeoutError):
+        api.videos.wait(TASK_ID, timeout=30, poll_interval=0.001)
+    assert api.clock.sleeps == [3.0] * 10
+
+
+def test_a_body_that_drips_past_the_deadline_ends_the_wait(api: Harness) -> None:
+    # Each byte arrives a fake second after the last: only the deadline can stop it.
+    body = json.dumps(task_body("processing")).encode()
+
+    def drip(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, stream=Drip(body, api.clock), headers={"Content-Length": str(len(body))}
+        )
+
+    start = api.clock.now
+    api.gateway.query.always(drip)
+    with pytest.raises(WaitTimeoutError) as info:
+        api.videos.wait(TASK_ID, timeout=30)
+    assert api.clock.now - start <= 31
+    assert api.gateway.query.count == 1
+    assert info.value.task is None
+
+
+class Drip(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body sent one byte per (fake) second."""
+
+    def __init__(self, body: bytes, clock: FakeClock) -> None:
+        self.body = body
+        self.clock = clock
+
+    def __iter__(self) -> Iterator[bytes]:
+        for byte in self.body:
+            self.clock.advance(1.0)
+            yield bytes([byte])
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
+
+
+class DripHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every query with a task body sent one byte every quarter second."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(task_body("processing", padding="x" * 40)).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.25)
+        except OSError:
+            pass  # the client gave up, as it should
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def drip_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DripHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_dripping_gateway_cannot_stretch_the_wait_in_wall_time(drip_server: str) -> None:
+    # The body takes ~16 s to arrive; before the deadline covered it, wait(timeout=2) did too.
+    started = time.monotonic()
+    with AnyAPI("sk-test", base_url=drip_server) as client, pytest.raises(WaitTimeoutError):
+        client.videos.wait(TASK_ID, timeout=2)
+    assert time.monotonic() - started < 8
+
+
+async def test_a_dripping_gateway_cannot_stretch_an_async_wait(drip_server: str) -> None:
+    started = time.monotonic()
+    async with AsyncAnyAPI("sk-test", base_url=drip_server) as client:
+        with pytest.raises(WaitTimeoutError):
+            await client.videos.wait(TASK_ID, timeout=2)
+    assert time.monotonic() - started < 8

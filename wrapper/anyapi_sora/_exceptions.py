@@ -4,6 +4,7 @@ Our exception hierarchy:
 
 AnyAPIError                        base; also bad configuration (e.g. no API key)
  +-- InvalidParameterError         bad input caught before any request (also ValueError)
+ +-- ClientClosedError             the client (or the httpx client given to it) was closed
  +-- APIConnectionError            the server could not be reached / the connection dropped
  |    +-- APITimeoutError          the HTTP request timed out (also TimeoutError)
  +-- APIStatusError                the server answered with a non-2xx status
@@ -50,6 +51,7 @@ __all__ = [
     "AnyAPIError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "InternalServerError",
     "InvalidParameterError",
     "NotFoundError",
@@ -115,6 +117,10 @@ class InvalidParameterError(AnyAPIError, ValueError):
         if self.allowed is not None:
             text += f" (allowed: {', '.join(repr(a) for a in self.allowed)})"
         super().__init__(text)
+
+
+class ClientClosedError(AnyAPIError):
+    """The client, or the httpx client passed to it as `http_client`, has been closed."""
 
 
 class APIConnectionError(AnyAPIError):

@@ -1,9 +1,9 @@
-"""Sending the API's requests: auth, timeouts, error mapping, retries and debug logs.
+"""The API's requests and answers: auth, timeouts, error mapping, debug logs.
 
 The generated client's request builders (``_get_kwargs``) describe each request; this
-module sends them with the caller's or our own httpx client. It does not use the
-generated ``sync_detailed``: that also parses the response with the spec's schema, which
-fails on every real create response (gap 1).
+module builds them for the caller's or our own httpx client, and `_senders` sends them. It
+does not use the generated ``sync_detailed``: that also parses the response with the
+spec's schema, which fails on every real create response (gap 1).
 """
 
 from __future__ import annotations
@@ -18,13 +18,19 @@ import attrs
 import httpx
 
 from ._config import route_url
-from ._exceptions import APIConnectionError, APITimeoutError, ResponseShapeError, make_status_error
+from ._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    ResponseShapeError,
+    make_status_error,
+)
 from ._retry import BILLING_NOTE, NOT_SENT_ERRORS, RetryPolicy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable, Iterator
 
     from ._clock import Clock
+    from ._inflight import SendTracker
 
 logger = logging.getLogger("anyapi_sora")
 
@@ -52,8 +58,12 @@ class RequestSettings:
         kwargs: dict[str, Any],
         *,
         time_left: float = math.inf,
+        tracker: SendTracker | None = None,
     ) -> httpx.Request:
-        """An httpx request from a generated ``_get_kwargs`` dict, done within ``time_left``."""
+        """An httpx request from a generated ``_get_kwargs`` dict, done within ``time_left``.
+
+        With a ``tracker``, httpcore reports to it when the request starts to leave.
+        """
         headers = dict(kwargs.get("headers") or {})
         # Auth goes on each API request, never on the httpx client, so that downloads
         # from the file host (another domain) never carry the key.
@@ -67,7 +77,21 @@ class RequestSettings:
             json=kwargs.get("json"),
             headers=headers,
             timeout=timeout_within(self.timeout, time_left),
+            extensions=None if tracker is None else {"trace": trace_of(tracker, http)},
         )
+
+    @property
+    def longest_wait(self) -> float:
+        """The longest one request may take to answer, by its timeouts (60 s when unlimited)."""
+        phases = (self.timeout.read, self.timeout.write, self.timeout.connect)
+        return max((t for t in phases if t is not None), default=60.0)
+
+
+def trace_of(
+    tracker: SendTracker, http: httpx.Client | httpx.AsyncClient
+) -> Callable[[str, dict[str, Any]], object]:
+    # httpcore awaits the callback on an async client and calls it on a sync one.
+    return tracker.atrace if isinstance(http, httpx.AsyncClient) else tracker.trace
 
 
 def timeout_within(timeout: httpx.Timeout, seconds: float) -> httpx.Timeout:
@@ -161,113 +185,48 @@ def json_body(response: httpx.Response, *, idempotent: bool) -> object:
         raise error from None
 
 
-class SyncSender:
-    """Sends API requests on an ``httpx.Client`` with the retry policy."""
+class DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body that fails once ``clock`` passes ``deadline``.
 
-    def __init__(self, http: httpx.Client, settings: RequestSettings) -> None:
-        self.http = http
-        self.settings = settings
+    httpx times each network read, not the whole body: a gateway sending a byte every
+    quarter second would keep a poll alive for as long as it liked, and a wait's deadline
+    with it.
+    """
 
-    def _send_once(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
-        started = time.perf_counter()
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s", describe(request))
-        try:
-            response = self.http.send(request)
-        except httpx.RequestError as exc:
-            raise connection_error(exc, request, idempotent=idempotent) from exc
-        return check_response(response, idempotent=idempotent, started=started)
+    def __init__(
+        self,
+        stream: httpx.SyncByteStream | httpx.AsyncByteStream,
+        request: httpx.Request,
+        clock: Clock,
+        deadline: float,
+    ) -> None:
+        self._stream = stream
+        self._request = request
+        self._clock = clock
+        self._deadline = deadline
 
-    def request_json(self, kwargs: dict[str, Any], *, idempotent: bool) -> tuple[object, int]:
-        request = self.settings.build(self.http, kwargs)
-        try:
-            response = self._send_once(request, idempotent=idempotent)
-        except Exception as exc:
-            failure = exc
-        else:
-            return json_body(response, idempotent=idempotent), response.status_code
-        # Outside the except block, so that a later attempt's error is not chained to it.
-        response = self._retry(request, failure, idempotent=idempotent)
-        return json_body(response, idempotent=idempotent), response.status_code
+    def _check(self) -> None:
+        if self._clock.monotonic() >= self._deadline:
+            raise httpx.ReadTimeout(
+                "the wait's deadline passed during the body", request=self._request
+            )
 
-    def _retry(
-        self, request: httpx.Request, failure: Exception, *, idempotent: bool
-    ) -> httpx.Response:
-        """The attempts after a first one that failed with `failure` (see `replaying`)."""
-        import tenacity
+    def __iter__(self) -> Iterator[bytes]:
+        assert isinstance(self._stream, httpx.SyncByteStream)
+        for chunk in self._stream:
+            self._check()
+            yield chunk
 
-        replay = replaying(failure)
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._stream, httpx.AsyncByteStream)
+        async for chunk in self._stream:
+            self._check()
+            yield chunk
 
-        def attempt() -> httpx.Response:
-            replay()
-            return self._send_once(request, idempotent=idempotent)
+    def close(self) -> None:
+        assert isinstance(self._stream, httpx.SyncByteStream)
+        self._stream.close()
 
-        retrying = tenacity.Retrying(
-            sleep=self.settings.clock.sleep,
-            **self.settings.retry.tenacity_options(idempotent=idempotent, what=describe(request)),
-        )
-        return retrying(attempt)
-
-    def send_single(
-        self, kwargs: dict[str, Any], *, time_left: float = math.inf
-    ) -> tuple[object, int]:
-        """One attempt of an idempotent request: the caller (wait) handles failures."""
-        request = self.settings.build(self.http, kwargs, time_left=time_left)
-        response = self._send_once(request, idempotent=True)
-        return json_body(response, idempotent=True), response.status_code
-
-
-class AsyncSender:
-    """Sends API requests on an ``httpx.AsyncClient`` with the retry policy."""
-
-    def __init__(self, http: httpx.AsyncClient, settings: RequestSettings) -> None:
-        self.http = http
-        self.settings = settings
-
-    async def _send_once(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
-        started = time.perf_counter()
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s", describe(request))
-        try:
-            response = await self.http.send(request)
-        except httpx.RequestError as exc:
-            raise connection_error(exc, request, idempotent=idempotent) from exc
-        return check_response(response, idempotent=idempotent, started=started)
-
-    async def request_json(self, kwargs: dict[str, Any], *, idempotent: bool) -> tuple[object, int]:
-        request = self.settings.build(self.http, kwargs)
-        try:
-            response = await self._send_once(request, idempotent=idempotent)
-        except Exception as exc:
-            failure = exc
-        else:
-            return json_body(response, idempotent=idempotent), response.status_code
-        response = await self._retry(request, failure, idempotent=idempotent)
-        return json_body(response, idempotent=idempotent), response.status_code
-
-    async def _retry(
-        self, request: httpx.Request, failure: Exception, *, idempotent: bool
-    ) -> httpx.Response:
-        """The attempts after a first one that failed with `failure` (see `replaying`)."""
-        import tenacity
-
-        replay = replaying(failure)
-
-        async def attempt() -> httpx.Response:
-            replay()
-            return await self._send_once(request, idempotent=idempotent)
-
-        retrying = tenacity.AsyncRetrying(
-            sleep=self.settings.clock.asleep,
-            **self.settings.retry.tenacity_options(idempotent=idempotent, what=describe(request)),
-        )
-        response: httpx.Response = await retrying(attempt)
-        return response
-
-    async def send_single(
-        self, kwargs: dict[str, Any], *, time_left: float = math.inf
-    ) -> tuple[object, int]:
-        """One attempt of an idempotent request: the caller (wait) handles failures."""
-        request = self.settings.build(self.http, kwargs, time_left=time_left)
-        response = await self._send_once(request, idempotent=True)
-        return json_body(response, idempotent=True), response.status_code
+    async def aclose(self) -> None:
+        assert isinstance(self._stream, httpx.AsyncByteStream)
+        await self._stream.aclose()

@@ -30,6 +30,8 @@ FIRST_POLL_DELAY = 5.0
 POLL_DELAY = 10.0
 POLL_JITTER = 0.2
 MIN_POLL_DELAY = 1.0
+# The first poll after a failure comes 1-2 s later (jitter), then twice that, and so on.
+FAILURE_DELAY = 2.0
 
 ProgressCallback = Callable[[VideoTask], object]
 
@@ -117,13 +119,16 @@ class WaitState:
             base = FIRST_POLL_DELAY
         else:
             base = POLL_DELAY * random.uniform(1 - POLL_JITTER, 1 + POLL_JITTER)
-        if self.failures:
-            # Come back sooner than a full interval after a blip, but never hammer.
-            backoff = 2.0 * 2 ** (self.failures - 1) * random.uniform(0.5, 1.0)
-            floor = min(base, MIN_POLL_DELAY)
-            base = max(floor, min(base, backoff))
         if self._hint is not None:
-            base = max(base, min(self._hint, MAX_RETRY_AFTER))
+            # The gateway said when to come back: that wins over any interval of ours.
+            return min(self._hint, MAX_RETRY_AFTER)
+        if self.failures:
+            # After a blip, come back sooner than a long interval, but never sooner than the
+            # backoff: a 429 must slow a tight poll_interval down, not be hammered. Repeated
+            # failures back off exponentially up to the normal interval (or poll_interval).
+            exponent = min(self.failures - 1, 16)
+            backoff = FAILURE_DELAY * 2.0**exponent * random.uniform(0.5, 1.0)
+            base = min(backoff, max(base, POLL_DELAY))
         return base
 
     def next_sleep(self, now: float) -> float:

@@ -1,0 +1,234 @@
+"""Sending API requests on the caller's or our own httpx client, with the retry policy.
+
+Each sender asks the client for its httpx client on every request, so that a closed client
+refuses and an async client follows its caller to a new event loop (see `_client`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._exceptions import AnyAPIError
+from ._http import (
+    DeadlineStream,
+    check_response,
+    connection_error,
+    describe,
+    json_body,
+    replaying,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._http import RequestSettings
+    from ._inflight import SendTracker
+
+logger = logging.getLogger("anyapi_sora")
+
+
+def not_retried_for_a_gone_caller(failure: Exception) -> AnyAPIError:
+    return AnyAPIError(
+        f"create not retried, since its caller was cancelled; the failed attempt made no task "
+        f"({failure})"
+    )
+
+
+class SyncSender:
+    """Sends API requests on the client's ``httpx.Client`` with the retry policy."""
+
+    def __init__(self, http: Callable[[], httpx.Client], settings: RequestSettings) -> None:
+        # Asked for on every request: the client refuses once it is closed.
+        self._http = http
+        self.settings = settings
+
+    def _send_once(
+        self,
+        http: httpx.Client,
+        request: httpx.Request,
+        *,
+        idempotent: bool,
+        tracker: SendTracker | None = None,
+        deadline: float = math.inf,
+    ) -> httpx.Response:
+        started = time.perf_counter()
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s", describe(request))
+        if tracker is not None:
+            tracker.begin()
+        try:
+            if math.isfinite(deadline):
+                response = http.send(request, stream=True)
+                try:
+                    response.stream = DeadlineStream(
+                        response.stream, request, self.settings.clock, deadline
+                    )
+                    response.read()
+                finally:
+                    response.close()
+            else:
+                response = http.send(request)
+        except httpx.RequestError as exc:
+            if tracker is not None:
+                tracker.end()
+            raise connection_error(exc, request, idempotent=idempotent) from exc
+        if tracker is not None:
+            tracker.end()
+        return check_response(response, idempotent=idempotent, started=started)
+
+    def request_json(
+        self, kwargs: dict[str, Any], *, idempotent: bool, tracker: SendTracker | None = None
+    ) -> tuple[object, int]:
+        http = self._http()
+        request = self.settings.build(http, kwargs, tracker=tracker)
+        try:
+            response = self._send_once(http, request, idempotent=idempotent, tracker=tracker)
+        except Exception as exc:
+            failure = exc
+        else:
+            return json_body(response, idempotent=idempotent), response.status_code
+        # Outside the except block, so that a later attempt's error is not chained to it.
+        response = self._retry(http, request, failure, idempotent=idempotent, tracker=tracker)
+        return json_body(response, idempotent=idempotent), response.status_code
+
+    def _retry(
+        self,
+        http: httpx.Client,
+        request: httpx.Request,
+        failure: Exception,
+        *,
+        idempotent: bool,
+        tracker: SendTracker | None,
+    ) -> httpx.Response:
+        """The attempts after a first one that failed with `failure` (see `replaying`)."""
+        import tenacity
+
+        replay = replaying(failure)
+
+        def attempt() -> httpx.Response:
+            replay()
+            return self._send_once(http, request, idempotent=idempotent, tracker=tracker)
+
+        retrying = tenacity.Retrying(
+            sleep=self.settings.clock.sleep,
+            **self.settings.retry.tenacity_options(idempotent=idempotent, what=describe(request)),
+        )
+        return retrying(attempt)
+
+    def send_single(
+        self, kwargs: dict[str, Any], *, deadline: float = math.inf
+    ) -> tuple[object, int]:
+        """One attempt of an idempotent request, answered by `deadline` (on the client's clock).
+
+        The caller (wait) handles failures.
+        """
+        http = self._http()
+        time_left = deadline - self.settings.clock.monotonic()
+        request = self.settings.build(http, kwargs, time_left=time_left)
+        response = self._send_once(http, request, idempotent=True, deadline=deadline)
+        return json_body(response, idempotent=True), response.status_code
+
+
+class AsyncSender:
+    """Sends API requests on the client's ``httpx.AsyncClient`` with the retry policy."""
+
+    def __init__(self, http: Callable[[], httpx.AsyncClient], settings: RequestSettings) -> None:
+        # Asked for on every request: the client refuses once closed, and moves to a new
+        # event loop.
+        self._http = http
+        self.settings = settings
+
+    async def _send_once(
+        self,
+        http: httpx.AsyncClient,
+        request: httpx.Request,
+        *,
+        idempotent: bool,
+        tracker: SendTracker | None = None,
+        deadline: float = math.inf,
+    ) -> httpx.Response:
+        started = time.perf_counter()
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s", describe(request))
+        if tracker is not None:
+            tracker.begin()
+        try:
+            if math.isfinite(deadline):
+                response = await http.send(request, stream=True)
+                try:
+                    response.stream = DeadlineStream(
+                        response.stream, request, self.settings.clock, deadline
+                    )
+                    await response.aread()
+                finally:
+                    await response.aclose()
+            else:
+                response = await http.send(request)
+        except httpx.RequestError as exc:
+            if tracker is not None:
+                tracker.end()
+            raise connection_error(exc, request, idempotent=idempotent) from exc
+        if tracker is not None:
+            tracker.end()
+        return check_response(response, idempotent=idempotent, started=started)
+
+    async def request_json(
+        self, kwargs: dict[str, Any], *, idempotent: bool, tracker: SendTracker | None = None
+    ) -> tuple[object, int]:
+        http = self._http()
+        request = self.settings.build(http, kwargs, tracker=tracker)
+        try:
+            response = await self._send_once(http, request, idempotent=idempotent, tracker=tracker)
+        except Exception as exc:
+            failure = exc
+        else:
+            return json_body(response, idempotent=idempotent), response.status_code
+        response = await self._retry(http, request, failure, idempotent=idempotent, tracker=tracker)
+        return json_body(response, idempotent=idempotent), response.status_code
+
+    async def _retry(
+        self,
+        http: httpx.AsyncClient,
+        request: httpx.Request,
+        failure: Exception,
+        *,
+        idempotent: bool,
+        tracker: SendTracker | None,
+    ) -> httpx.Response:
+        """The attempts after a first one that failed with `failure` (see `replaying`)."""
+        import tenacity
+
+        replay = replaying(failure)
+
+        async def attempt() -> httpx.Response:
+            replay()
+            if tracker is not None and tracker.abandoned:
+                # Only a failure that made no task is ever retried (see RetryPolicy), and
+                # nobody waits for this one any more.
+                raise not_retried_for_a_gone_caller(failure)
+            return await self._send_once(http, request, idempotent=idempotent, tracker=tracker)
+
+        retrying = tenacity.AsyncRetrying(
+            sleep=self.settings.clock.asleep,
+            **self.settings.retry.tenacity_options(idempotent=idempotent, what=describe(request)),
+        )
+        response: httpx.Response = await retrying(attempt)
+        return response
+
+    async def send_single(
+        self, kwargs: dict[str, Any], *, deadline: float = math.inf
+    ) -> tuple[object, int]:
+        """One attempt of an idempotent request, answered by `deadline` (on the client's clock).
+
+        The caller (wait) handles failures.
+        """
+        http = self._http()
+        time_left = deadline - self.settings.clock.monotonic()
+        request = self.settings.build(http, kwargs, time_left=time_left)
+        response = await self._send_once(http, request, idempotent=True, deadline=deadline)
+        return json_body(response, idempotent=True), response.status_code

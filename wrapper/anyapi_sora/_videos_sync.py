@@ -1,0 +1,291 @@
+"""`client.videos` on the synchronous `AnyAPI`: create, retrieve, wait, download, generate."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, BinaryIO
+
+import httpx
+
+from ._download import (
+    DownloadProgress,
+    DownloadState,
+    add_resume_note,
+    commit,
+    discard,
+    nothing_to_download,
+    open_temp_beside,
+    resolve_destination,
+)
+from ._exceptions import AnyAPIError, make_status_error
+from ._http import connection_error
+from ._inflight import run_sync_create
+from ._models import VideoTask
+from ._notes import naming_the_task
+from ._params import CREATE_OPTIONS, build_create_body, reject_unknown_options
+from ._polling import ProgressCallback, WaitState, check_wait_options
+from ._types import (
+    DEFAULT_DURATION,
+    DEFAULT_MODEL,
+    DEFAULT_ORIENTATION,
+    DEFAULT_SIZE,
+    DEFAULT_WAIT_TIMEOUT,
+    Orientation,
+)
+from ._videos import (
+    PathLike,
+    TaskRef,
+    check_out,
+    create_request,
+    failed_attempt,
+    parse_created,
+    parse_queried,
+    query_request,
+    ready_for_download,
+    strip_query,
+    task_id_of,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+
+    from typing_extensions import Never
+
+    from ._client import AnyAPI
+    from ._inflight import SendTracker
+
+logger = logging.getLogger("anyapi_sora")
+
+
+class Videos:
+    """Video tasks on a synchronous `AnyAPI` client."""
+
+    def __init__(self, client: AnyAPI) -> None:
+        self._client = client
+
+    def create(
+        self,
+        prompt: str,
+        *,
+        model: str = DEFAULT_MODEL,
+        orientation: Orientation = DEFAULT_ORIENTATION,
+        size: str = DEFAULT_SIZE,
+        duration: int = DEFAULT_DURATION,
+        images: Sequence[str] = (),
+        watermark: bool = True,
+        private: bool = False,
+        extra_body: Mapping[str, object] | None = None,
+        **unknown: Never,
+    ) -> VideoTask:
+        """Start a video task (billed once the gateway accepts it); it comes back pending.
+
+        `model`: "sora-2" (size "small", about 720p; 10 s, 15 s on some gateways) or
+        "sora-2-pro" (size "large", 1080p; 15 or 25 s); gateways add others ("sora-2-all",
+        veo...), sent as given. `orientation`: "portrait" or "landscape". `size`: "small"
+        or "large". `images`: reference image URLs. `extra_body`: fields this library does
+        not know, sent as they are.
+
+        A create interrupted (Ctrl-C) after its request left says, in a note, that a task
+        may have been created and billed.
+        """
+        reject_unknown_options(unknown, CREATE_OPTIONS)
+        # Gap 6: the body is not marked required, but the gateway needs every field, so
+        # we always send all of them with the vendor's documented defaults.
+        body = build_create_body(
+            prompt,
+            model=model,
+            orientation=orientation,
+            size=size,
+            duration=duration,
+            images=images,
+            watermark=watermark,
+            private=private,
+            extra_body=extra_body,
+        )
+        sender = self._client._sender
+
+        def send(tracker: SendTracker) -> VideoTask:
+            data, status = sender.request_json(
+                create_request(body), idempotent=False, tracker=tracker
+            )
+            return parse_created(data, status)
+
+        return run_sync_create(send)
+
+    def retrieve(self, task_id: TaskRef) -> VideoTask:
+        """The task's current state."""
+        tid = task_id_of(task_id)
+        data, status = self._client._sender.request_json(query_request(tid), idempotent=True)
+        return parse_queried(data, status, tid)
+
+    def wait(
+        self,
+        task_or_id: TaskRef,
+        *,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> VideoTask:
+        """Poll until the task completes; VideoGenerationError if it fails.
+
+        `timeout` bounds the whole call, requests included; WaitTimeoutError then (the task
+        runs on).
+        """
+        tid = task_id_of(task_or_id)
+        check_wait_options(timeout, poll_interval)
+        clock = self._client._settings.clock
+        state = WaitState(tid, timeout, clock.monotonic(), poll_interval, on_progress)
+        if isinstance(task_or_id, VideoTask) and (done := state.observe(task_or_id)):
+            return done
+        if state.last is not None:
+            clock.sleep(state.next_sleep(clock.monotonic()))
+        while True:
+            try:
+                data, status = self._client._sender.send_single(
+                    query_request(tid), deadline=state.deadline
+                )
+                task = parse_queried(data, status, tid)
+            except AnyAPIError as exc:
+                state.observe_error(exc)
+            else:
+                if done := state.observe(task):
+                    return done
+            clock.sleep(state.next_sleep(clock.monotonic()))
+
+    def download(
+        self,
+        task_or_id: TaskRef,
+        dest: PathLike,
+        *,
+        overwrite: bool = False,
+        on_progress: DownloadProgress | None = None,
+    ) -> Path:
+        """Save the task's video to `dest` (a file, or a folder to name it in)."""
+        tid = task_id_of(task_or_id)
+        target = resolve_destination(dest, tid, overwrite=overwrite)
+        task = task_or_id if isinstance(task_or_id, VideoTask) else None
+        if task is None or not ready_for_download(task):
+            task = self.retrieve(tid)
+        url = ready_for_download(task)
+        if url is None:
+            raise nothing_to_download(task)
+        state = DownloadState(tid, url, on_progress)
+        file, temp = open_temp_beside(target)
+        try:
+            self._fetch(state, file)
+            commit(file, temp, target, overwrite=overwrite)
+        except BaseException as exc:
+            discard(file, temp)
+            add_resume_note(exc, tid)
+            raise
+        logger.info("task %s: saved %d bytes to %s", tid, state.written, target)
+        return target
+
+    def _fetch(self, state: DownloadState, file: BinaryIO) -> None:
+        settings = self._client._settings
+        attempt = 0
+        while True:
+            try:
+                if self._fetch_once(state, file):
+                    return
+            except AnyAPIError as exc:
+                attempt += 1
+                settings.clock.sleep(failed_attempt(state, exc, settings, attempt))
+            else:
+                # Outside the try: a failed re-query (already retried by retrieve) is the
+                # error to report, not a download attempt that failed.
+                state.url = self._fresh_url(state)
+
+    def _fetch_once(self, state: DownloadState, file: BinaryIO) -> bool:
+        """One GET of the file; False when the signed URL has expired and needs refreshing."""
+        http = self._client._http
+        logger.debug("GET %s %s", strip_query(state.url), state.request_headers().get("Range", ""))
+        try:
+            # No Authorization: the file host is another domain and needs no key.
+            with http.stream(
+                "GET",
+                state.url,
+                headers=state.request_headers(),
+                timeout=self._client._settings.timeout,
+                follow_redirects=True,
+            ) as response:
+                logger.debug(
+                    "GET %s -> %d %s",
+                    strip_query(state.url),
+                    response.status_code,
+                    response.reason_phrase,
+                )
+                if state.is_expired_url(response):
+                    return False
+                if not response.is_success:
+                    response.read()
+                    raise make_status_error(response)
+                state.start(response, file)
+                # Chunks as they arrive: a dropped connection loses nothing already received,
+                # and memory stays at one network read.
+                for chunk in response.iter_bytes():
+                    file.write(chunk)
+                    state.wrote(len(chunk))
+                state.finish()
+                return True
+        except httpx.RequestError as exc:
+            raise connection_error(
+                exc, exc.request, idempotent=True, shown=f"GET {strip_query(state.url)}"
+            ) from exc
+
+    def _fresh_url(self, state: DownloadState) -> str:
+        logger.info("task %s: video URL expired; asking for a fresh one", state.task_id)
+        state.url_refreshed = True
+        task = self.retrieve(state.task_id)
+        url = ready_for_download(task)
+        if url is None:
+            raise nothing_to_download(task)
+        return url
+
+    def generate(
+        self,
+        prompt: str,
+        *,
+        model: str = DEFAULT_MODEL,
+        orientation: Orientation = DEFAULT_ORIENTATION,
+        size: str = DEFAULT_SIZE,
+        duration: int = DEFAULT_DURATION,
+        images: Sequence[str] = (),
+        watermark: bool = True,
+        private: bool = False,
+        extra_body: Mapping[str, object] | None = None,
+        out: PathLike | None = None,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float | None = None,
+        on_progress: ProgressCallback | None = None,
+        **unknown: Never,
+    ) -> VideoTask:
+        """create + wait (+ download to `out`, a file or a folder) in one call.
+
+        The create options are create()'s. Once the task exists, any exception leaving this
+        call names it and the call that resumes it (in the message of this library's
+        errors, in a note on any other exception).
+        """
+        check_wait_options(timeout, poll_interval)
+        check_out(out)
+        task = self.create(
+            prompt,
+            model=model,
+            orientation=orientation,
+            size=size,
+            duration=duration,
+            images=images,
+            watermark=watermark,
+            private=private,
+            extra_body=extra_body,
+            **unknown,
+        )
+        with naming_the_task(task.id, out) as created:
+            task = self.wait(
+                task, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
+            )
+            if out is not None:
+                created.downloading = True
+                self.download(task, out)
+        return task
