@@ -198,7 +198,7 @@ def check_operation(facts: OperationFacts, spec: Document, ws: Workspace) -> lis
         if probe is None or probe.error is None or probe.request is not None:
             continue
         where = _raised_in(probe.error)
-        if not where.startswith(top):
+        if where.partition(".")[0] != top:
             detail = (
                 f"{op}: {facts.target}({probe.label}), a value outside the wrapper's list "
                 f"{list(known.values)}, fails inside {where}: "
