@@ -81,9 +81,8 @@ def missing_fields(exc: BaseException) -> list[str]:
 
 def construction_sites(class_name: str, facts: OperationFacts, ws: Workspace) -> list[str]:
     """``file:line`` of each place in the wrapper's package that builds ``class_name``."""
-    top = facts.binding.wrappers[0].partition(":")[0].partition(".")[0]
     try:
-        package = Path(importlib.import_module(top).__file__ or "").parent
+        package = Path(importlib.import_module(facts.package).__file__ or "").parent
     except Exception:
         return []
     pattern = re.compile(rf"\b{re.escape(class_name)}(?:\.from_dict)?\(")
@@ -184,7 +183,6 @@ def check_operation(facts: OperationFacts, spec: Document, ws: Workspace) -> lis
             )
             findings.append(Finding(SECTION, op, "valid", False, detail, _fix(attempt, facts)))
     findings += [diagnose(group, facts, ws) for group in failed.values()]
-    top = facts.binding.wrappers[0].partition(".")[0]
     for field_key, known in facts.known.items():
         if known.error:
             step = (
@@ -198,7 +196,7 @@ def check_operation(facts: OperationFacts, spec: Document, ws: Workspace) -> lis
         if probe is None or probe.error is None or probe.request is not None:
             continue
         where = _raised_in(probe.error)
-        if where.partition(".")[0] != top:
+        if where.partition(".")[0] != facts.package:
             detail = (
                 f"{op}: {facts.target}({probe.label}), a value outside the wrapper's list "
                 f"{list(known.values)}, fails inside {where}: "

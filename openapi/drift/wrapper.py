@@ -97,6 +97,7 @@ class OperationFacts:
     operation: str
     binding: Binding
     target: str = ""  # "AnyAPI.videos.create"
+    package: str = ""  # the wrapper's top-level package, where its own errors come from
     signature: inspect.Signature | None = None
     field_params: dict[str, str] = field(default_factory=dict)  # wire field -> parameter
     attempts: list[Attempt] = field(default_factory=list)
@@ -303,6 +304,7 @@ def _operation_facts(
         facts.error = f"cannot set up {client_target} .{binding.call}: {_error(exc)}"
         return facts
     facts.target = f"{client_target.partition(':')[2] or client_target}.{binding.call}"
+    facts.package = client_target.partition(":")[0].partition(".")[0]
     fields = request_fields(spec, item, op)
     facts.field_params = _field_params(fields, facts.signature, binding)
     for field_key, pointer in binding.known_values.items():
