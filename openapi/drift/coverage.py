@@ -23,7 +23,6 @@ import transform
 from drift import contract
 from drift.report import Finding
 from drift.workspace import REGISTRY_NAME, DriftError, parse_document
-from drift.wrapper import python_name
 
 if TYPE_CHECKING:
     from drift.registry import Binding, Registry
@@ -93,13 +92,13 @@ def _check_operation(
                 )
             )
     signature = facts.signature
+    # Wrapper parameters named after a field (or aliased to one), as drift called them.
     mapped = set(facts.field_params.values())
-    spec_names = {binding.aliases.get(f.name) or python_name(f.name) for f in fields}
     if signature is not None:
         for name, param in signature.parameters.items():
             if param.kind in _SKIPPED_KINDS or name in binding.wrapper_only:
                 continue
-            if name not in mapped and name not in spec_names:
+            if name not in mapped:
                 problems.append(
                     (
                         f"{key}: {sent_by} parameter {name!r} maps to no request field "

@@ -87,6 +87,7 @@ SETTINGS = settings(
 )
 
 
+@pytest.mark.timeout(900)  # many drift runs; a loaded machine must not fail them
 @SETTINGS
 @given(document=st.one_of(mangled("create-video.yaml"), mangled("query-task.yaml")))
 def test_a_mangled_upstream_spec_gives_a_report(

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 COPIED = ("openapi", "generated", "wrapper", "tests/fixtures")
+# Each test regenerates the client and runs drift in subprocesses.
+pytestmark = pytest.mark.timeout(600)
 CREATE_SPEC = "openapi/create-video.yaml"
 
 
