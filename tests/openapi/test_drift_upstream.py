@@ -683,3 +683,60 @@ def test_an_upstream_url_that_fails_cannot_tell(
     assert "# Contract drift: CANNOT TELL" in out
     assert f"- upstream {base}/missing.yaml: cannot fetch: " in out
     assert "404" in out
+
+
+# --- an invalid upstream spec is not compared: exit 3, naming the violations ---
+
+
+def _strng(spec: dict[str, Any]) -> None:
+    create_body(spec)["properties"]["duration"]["type"] = "strng"
+
+
+def _parameter_without_in(spec: dict[str, Any]) -> None:
+    spec["paths"]["/v1/video/create"]["post"]["parameters"].append({"name": "page"})
+
+
+def _no_openapi_key(spec: dict[str, Any]) -> None:
+    del spec["openapi"]
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (_strng, "properties.duration.type: 'strng' is not one of"),
+        (_parameter_without_in, "$.paths['/v1/video/create'].post"),
+        (_no_openapi_key, "the validator stopped"),
+    ],
+)
+def test_an_invalid_upstream_spec_is_its_own_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: Any, named: str
+) -> None:
+    document = stored("create-video.yaml")
+    change(document)
+    source = write_yaml(tmp_path / "create.yaml", document)
+    assert run("--upstream", source) == 3
+    out = capsys.readouterr().out
+    assert "Not valid OpenAPI, so nothing was compared:" in out
+    assert named in out
+    assert "  - next: do not take this spec in as it is" in out
+    # Before, these showed as ordinary type changes or as no change at all.
+    assert "No semantic change." not in out
+    assert "type changed" not in out
+
+
+def test_the_vendors_known_violation_is_not_a_new_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # query-task.yaml's `type: 'null'` is registered: the unchanged spec is valid enough.
+    source = write_yaml(tmp_path / "query.yaml", stored("query-task.yaml"))
+    assert run("--upstream", source) == 0
+    assert "No semantic change." in capsys.readouterr().out
+
+
+def test_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for code in ("0  no problem", "2  usage error", "3  an --upstream spec is not valid OpenAPI"):
+        assert code in out
+    assert "4  nothing else was wrong, but an --upstream spec could not be fetched" in out
