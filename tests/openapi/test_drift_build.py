@@ -125,3 +125,38 @@ def test_a_registry_that_names_no_client_is_reported(tree: Path, edit_yaml: Edit
     assert {f.subject for f in found} == {CREATE, QUERY}
     assert "cannot find drift_standin.client:NoSuchClient" in found[0].detail
     assert found[0].next_step.startswith("fix `wrapper.client`")
+
+
+def test_a_value_list_the_registry_cannot_find_is_named(tree: Path, edit_yaml: Edit) -> None:
+    # The coupling to the wrapper's lists is one name per field in the registry: when the
+    # wrapper renames a list, drift says which entry to update.
+    def renamed(data: dict[str, Any]) -> None:
+        data["operations"][CREATE]["known_values"]["body.size"] = "drift_standin.client:KNOWN_SIZES"
+
+    edit_yaml("openapi/known-gaps.yaml", renamed)
+    (finding,) = [f for f in build_findings(tree) if not f.ok]
+    assert finding.detail.startswith(
+        "POST /v1/video/create: cannot find drift_standin.client:KNOWN_SIZES: AttributeError"
+    )
+    assert finding.next_step == (
+        "point known_values.body.size in openapi/known-gaps.yaml at the wrapper's list"
+    )
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        ("small", "large"),
+        ["small", "large"],
+        {"small": "720p", "large": "1080p"},
+        frozenset({"large", "small"}),
+    ],
+)
+def test_a_value_list_may_be_any_collection_of_values(
+    shape: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import drift_standin.client
+
+    monkeypatch.setattr(drift_standin.client, "SIZES", shape)
+    found = wrapper._known_values("drift_standin.client:SIZES")
+    assert (found.error, sorted(found.values)) == (None, ["large", "small"])
