@@ -258,7 +258,17 @@ def _upstream_markdown(result: UpstreamResult) -> list[str]:
         lines += ["No semantic change.", ""]
     else:
         lines += _table(
-            ["operation", "where", "field", "change", "before", "after", "verdict", "why"],
+            [
+                "operation",
+                "where",
+                "field",
+                "change",
+                "before",
+                "after",
+                "verdict",
+                "why",
+                "next step",
+            ],
             [
                 [
                     c.operation,
@@ -269,6 +279,7 @@ def _upstream_markdown(result: UpstreamResult) -> list[str]:
                     c.after,
                     "BREAKING" if c.breaking else "non-breaking",
                     c.reason,
+                    c.next_step,
                 ]
                 for c in result.changes
             ],

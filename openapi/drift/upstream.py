@@ -337,6 +337,9 @@ class Classifier:
 
     def _source(self, value: Any, field_key: str, facts: OperationFacts) -> tuple[str, str]:
         param = facts.field_params.get(field_key, field_key)
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:79] + "…"
         if _same(value, facts.default_value(field_key)):
             default = facts.parameter_default(field_key)
             shown = value if default is MISSING else default
