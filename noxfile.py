@@ -62,16 +62,19 @@ def regen(session: nox.Session) -> None:
 def drift(session: nox.Session) -> None:
     """Fail when the vendor's specs, our workarounds, the wrapper or generated/ drift apart.
 
-    `nox -s drift -- --upstream URL|PATH` (repeatable, one per spec) also diffs the
-    vendor's current specs against the stored ones; `-- --json` prints JSON.
+    The report comes first, then the freshness check of generated/, then the drift tool's
+    own tests (which run on fixture copies, so a new vendor spec does not break them).
+    `nox -s drift -- --upstream [NAME=]URL|PATH` (repeatable, one per spec) also validates
+    and diffs the vendor's current specs; `-- --live [--task ID] [--record DIR]` asks the
+    live API (ANYAPI_API_KEY, ANYAPI_BASE_URL) questions that cost nothing; `-- --json`.
     """
     _install_group(session, "regen", "test", "drift")
-    # The gap and coverage checks import the wrapper and the generated client.
+    # The checks import the wrapper and the generated client, and call the wrapper.
     session.install("-e", ".")
+    session.run("python", "openapi/drift", *session.posargs)
+    session.run("python", "openapi/regen.py", "check")
     # tests/openapi does not use the wrapper's pytest plugin; keep it out of this run.
     session.run("pytest", "-p", "no:cacheprovider", "-p", "no:anyapi_sora", "tests/openapi")
-    session.run("python", "openapi/regen.py", "check")
-    session.run("python", "openapi/drift", *session.posargs)
 
 
 @nox.session(python=NEWEST, default=False)

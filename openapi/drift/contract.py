@@ -1,87 +1,118 @@
-"""A spec reduced to what a client depends on, flat enough for deepdiff to compare.
+"""A spec reduced to what a client depends on, flat enough to compare field by field.
 
-    {"POST /v1/video/create": {
-        "request": {"body": {...}, "body.prompt": {"required": True, "type": "string"}},
-        "response 200": {"body": {...}, "body.choices[].index": {...}}}}
+    Contract.operations["POST /v1/video/create"] = Operation(
+        locations={"request": {"body": Field(...), "body.prompt": Field(...), "query id": ...},
+                   "response 200": {"body": ..., "body.choices[].index": ...}},
+        servers=frozenset({"https://www.anyapi.vip"}),
+        security=frozenset({frozenset({"http bearer"})}))
 
-Every field carries ``required``, ``type`` and, when declared, ``enum`` (a dict keyed by the
-JSON of each value, so deepdiff reports each added or removed value on its own). Names,
-summaries, examples and vendor extensions are left out: they change nothing on the wire.
+Request parameters are keyed by where they travel and their name on the wire
+(``query id``, ``header X-Forwarded-Host``), never by a client's name for them. Each field
+carries whether it is required, the JSON types it may have, its enum and its value
+constraints. Names, summaries, examples and vendor extensions are left out: they change
+nothing on the wire.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from drift.workspace import operations
+from drift import schemas
+from drift.workspace import HTTP_METHODS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from drift.workspace import Document
 
-Field = dict[str, Any]
-Contract = dict[str, dict[str, dict[str, Field]]]
-
 REQUEST = "request"
 BODY = "body"
-# OpenAPI 3.0 says consumers SHALL ignore these header parameters (gap 4) ...
+# OpenAPI 3.x says consumers SHALL ignore these header parameters (gap 4) ...
 IGNORED_HEADERS = frozenset({"content-type", "accept", "authorization"})
 # ... and a request body where HTTP gives it no defined meaning (gap 3).
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+PARAMETER_PLACES = ("query", "path", "header", "cookie")
 _MAX_DEPTH = 32
 
 
-def _deref(spec: Mapping[str, Any], node: Any, seen: frozenset[str] = frozenset()) -> Any:
-    """Follow local ``$ref``s; a cycle or a foreign ref stays as it is."""
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if not ref.startswith("#/") or ref in seen:
-            return node
-        seen |= {ref}
-        target: Any = spec
-        for raw in ref[2:].split("/"):
-            key = raw.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or key not in target:
-                return node
-            target = target[key]
-        node = target
-    return node
+@dataclass(frozen=True)
+class Field:
+    required: bool
+    types: frozenset[str]
+    enum: frozenset[str] | None = None
+    constraints: Mapping[str, Any] = field(default_factory=dict)
+    media: str | None = None  # for a whole body: its media type on the wire
+    # The merged schema, to check values against; not compared itself.
+    schema: Any = field(default=None, compare=False, repr=False)
+
+    def describe(self) -> str:
+        text = f"{'required' if self.required else 'optional'} {schemas.show_types(self.types)}"
+        return f"{self.media}: {text}" if self.media else text
 
 
-def _merged(spec: Mapping[str, Any], schema: Any) -> dict[str, Any]:
-    """The schema with its ``allOf`` parts folded in (properties and required unioned)."""
-    schema = _deref(spec, schema)
-    if not isinstance(schema, dict):
-        return {}
-    merged = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in schema.get("allOf") or []:
-        part = _merged(spec, part)
-        merged.setdefault("type", part.get("type"))
-        merged["properties"] = {**(part.get("properties") or {}), **merged.get("properties", {})}
-        merged["required"] = [*merged.get("required", []), *part.get("required", [])]
-    return merged
+@dataclass(frozen=True)
+class Operation:
+    locations: dict[str, dict[str, Field]]
+    servers: frozenset[str] = frozenset()
+    # None: the spec declares no security; a set of alternatives, each a set of schemes.
+    security: frozenset[frozenset[str]] | None = None
 
 
-def _type(schema: Mapping[str, Any]) -> str:
-    name = schema.get("type")
-    if not isinstance(name, str):
-        if "properties" in schema:
-            name = "object"
-        elif "items" in schema:
-            name = "array"
-        else:
-            # oneOf/anyOf are compared as a whole: a change inside shows as no change.
-            name = next((k for k in ("oneOf", "anyOf") if k in schema), "any")
-    return f"{name}, nullable" if schema.get("nullable") else name
+@dataclass(frozen=True)
+class Contract:
+    spec: Document
+    operations: dict[str, Operation]
 
 
-def _field(schema: Mapping[str, Any], required: bool) -> Field:
-    field: Field = {"required": required, "type": _type(schema)}
-    if isinstance(schema.get("enum"), list):
-        field["enum"] = {json.dumps(v, sort_keys=True): True for v in schema["enum"]}
-    return field
+def operations(spec: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """``(key, path, path item, operation)`` for every well-formed operation of a spec."""
+    found = []
+    paths = spec.get("paths")
+    for path, raw_item in (paths if isinstance(paths, dict) else {}).items():
+        item = schemas.deref(spec, raw_item)
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            if isinstance(item.get(method), dict):
+                found.append((f"{method.upper()} {path}", str(path), item, item[method]))
+    return found
+
+
+def parameter_key(where: str, name: str) -> str:
+    return f"{where} {name}"
+
+
+def parameters(
+    spec: Mapping[str, Any], item: Mapping[str, Any], op: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The operation's parameters, with those of its path item it does not override."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for source in (item.get("parameters"), op.get("parameters")):
+        for raw in source if isinstance(source, list) else []:
+            param = schemas.deref(spec, raw)
+            if isinstance(param, dict) and isinstance(param.get("name"), str):
+                found[(str(param.get("in", "?")), param["name"])] = param
+    return list(found.values())
+
+
+def media_schema(content: Any) -> tuple[str, Any] | None:
+    if not isinstance(content, dict) or not content:
+        return None
+    media = "application/json" if "application/json" in content else str(next(iter(content)))
+    entry = content.get(media)
+    return media, entry.get("schema", {}) if isinstance(entry, dict) else {}
+
+
+def make_field(spec: Mapping[str, Any], schema: Any, required: bool) -> Field:
+    merged = schemas.merged(spec, schema)
+    return Field(
+        required=required,
+        types=schemas.types(spec, merged),
+        enum=schemas.enum_values(merged),
+        constraints=schemas.constraints(merged),
+        schema=merged,
+    )
 
 
 def _flatten(
@@ -92,81 +123,144 @@ def _flatten(
     out: dict[str, Field],
     depth: int = 0,
 ) -> None:
-    schema = _merged(spec, schema)
-    out[name] = _field(schema, required)
+    made = make_field(spec, schema, required)
+    out[name] = made
     if depth >= _MAX_DEPTH:
         return
-    required_names = set(schema.get("required") or [])
-    for prop, sub in (schema.get("properties") or {}).items():
+    merged = made.schema
+    required_names = set(schemas._names(merged.get("required")))
+    properties = merged.get("properties")
+    for prop, sub in (properties if isinstance(properties, dict) else {}).items():
         _flatten(spec, sub, f"{name}.{prop}", prop in required_names, out, depth + 1)
-    if "items" in schema:
-        _flatten(spec, schema["items"], f"{name}[]", True, out, depth + 1)
+    if "items" in merged:
+        _flatten(spec, merged["items"], f"{name}[]", True, out, depth + 1)
 
 
-def _media_schema(content: Mapping[str, Any]) -> tuple[str, Any] | None:
-    media = "application/json" if "application/json" in content else next(iter(content), None)
-    if media is None:
-        return None
-    return media, (content.get(media) or {}).get("schema", {})
-
-
-def parameter_key(where: str, name: str) -> str:
-    return f"{where} {name}"
-
-
-def _request(spec: Mapping[str, Any], method: str, op: Mapping[str, Any]) -> dict[str, Field]:
+def _request(
+    spec: Mapping[str, Any], method: str, item: Mapping[str, Any], op: Mapping[str, Any]
+) -> dict[str, Field]:
     fields: dict[str, Field] = {}
-    for raw in op.get("parameters") or []:
-        param = _deref(spec, raw)
-        if not isinstance(param, dict) or "name" not in param:
-            continue
-        where, name = param.get("in", "?"), str(param["name"])
+    for param in parameters(spec, item, op):
+        where, name = str(param.get("in", "?")), param["name"]
         if where == "header" and name.lower() in IGNORED_HEADERS:
             continue
-        field = _field(_merged(spec, param.get("schema", {})), bool(param.get("required")))
-        fields[parameter_key(where, name)] = field
-    body = _deref(spec, op.get("requestBody"))
+        fields[parameter_key(where, name)] = make_field(
+            spec, param.get("schema", {}), param.get("required") is True
+        )
+    body = schemas.deref(spec, op.get("requestBody"))
     if isinstance(body, dict) and method not in BODYLESS_METHODS:
-        found = _media_schema(body.get("content") or {})
+        found = media_schema(body.get("content"))
         if found is not None:
             media, schema = found
-            _flatten(spec, schema, BODY, bool(body.get("required")), fields)
-            # The media type is the body's type on the wire: multipart instead of JSON breaks.
-            fields[BODY]["type"] = f"{media}: {fields[BODY]['type']}"
+            _flatten(spec, schema, BODY, body.get("required") is True, fields)
+            whole = fields[BODY]
+            fields[BODY] = Field(
+                whole.required, whole.types, whole.enum, whole.constraints, media, whole.schema
+            )
     return fields
 
 
+def _responses(spec: Mapping[str, Any], op: Mapping[str, Any]) -> dict[str, dict[str, Field]]:
+    locations: dict[str, dict[str, Field]] = {}
+    responses = op.get("responses")
+    for status, raw in (responses if isinstance(responses, dict) else {}).items():
+        response = schemas.deref(spec, raw)
+        fields: dict[str, Field] = {}
+        found = media_schema(response.get("content") if isinstance(response, dict) else None)
+        if found is not None:
+            _flatten(spec, found[1], BODY, True, fields)
+            whole = fields[BODY]
+            fields[BODY] = Field(
+                whole.required, whole.types, whole.enum, whole.constraints, found[0], whole.schema
+            )
+        locations[f"response {status}"] = fields
+    return locations
+
+
+def server_urls(servers: Any) -> frozenset[str]:
+    """Server URLs with their variables at their defaults, compared case-insensitively
+    in scheme and host and without a trailing slash."""
+    urls = set()
+    for server in servers if isinstance(servers, list) else []:
+        if not isinstance(server, dict) or not isinstance(server.get("url"), str):
+            continue
+        url = server["url"]
+        variables = server.get("variables")
+        for name, variable in (variables if isinstance(variables, dict) else {}).items():
+            if isinstance(variable, dict) and "default" in variable:
+                url = url.replace("{" + str(name) + "}", str(variable["default"]))
+        urls.add(normal_url(url))
+    return frozenset(urls)
+
+
+def normal_url(url: str) -> str:
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep:
+        return url.strip().rstrip("/")
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}".rstrip("/")
+
+
+def scheme_descriptor(spec: Mapping[str, Any], name: str) -> str:
+    """A security scheme as what it asks of a request: ``http bearer``, ``apiKey header X``."""
+    components = spec.get("components")
+    declared = components.get("securitySchemes") if isinstance(components, dict) else None
+    scheme = schemas.deref(spec, declared.get(name) if isinstance(declared, dict) else None)
+    if not isinstance(scheme, dict):
+        return f"undeclared scheme {name!r}"
+    kind = str(scheme.get("type", "?"))
+    if kind == "http":
+        return f"http {str(scheme.get('scheme', '?')).lower()}"
+    if kind == "apiKey":
+        return f"apiKey {scheme.get('in', '?')} {scheme.get('name', '?')}"
+    return kind
+
+
+def security(spec: Mapping[str, Any], op: Mapping[str, Any]) -> frozenset[frozenset[str]] | None:
+    requirements = op["security"] if "security" in op else spec.get("security")
+    if not isinstance(requirements, list):
+        return None
+    alternatives = set()
+    for requirement in requirements:
+        if isinstance(requirement, dict):
+            alternatives.add(frozenset(scheme_descriptor(spec, str(n)) for n in requirement))
+    return frozenset(alternatives)
+
+
+def show_security(value: frozenset[frozenset[str]] | None) -> str:
+    if value is None:
+        return "none declared"
+    texts = sorted(" and ".join(sorted(alt)) or "no auth" for alt in value)
+    return " or ".join(texts) or "none"
+
+
 def build(spec: Document) -> Contract:
-    contract: Contract = {}
-    for key, op in operations(spec):
+    found: dict[str, Operation] = {}
+    for key, _path, item, op in operations(spec):
         method = key.partition(" ")[0]
-        locations = {REQUEST: _request(spec, method, op)}
-        for status, raw in (op.get("responses") or {}).items():
-            response = _deref(spec, raw)
-            fields: dict[str, Field] = {}
-            found = _media_schema((response or {}).get("content") or {})
-            if found is not None:
-                _flatten(spec, found[1], BODY, True, fields)
-            locations[f"response {status}"] = fields
-        contract[key] = locations
-    return contract
+        locations = {REQUEST: _request(spec, method, item, op), **_responses(spec, op)}
+        servers = op.get("servers") or item.get("servers") or spec.get("servers")
+        found[key] = Operation(locations, server_urls(servers), security(spec, op))
+    return Contract(spec, found)
 
 
-def spec_name(field: str) -> str | None:
-    """The name a wrapper parameter would carry: top-level body property or parameter."""
-    if field.startswith(f"{BODY}."):
-        name = field[len(BODY) + 1 :]
+def spec_name(field_key: str) -> str | None:
+    """The name on the wire of a top-level body property or a parameter."""
+    if field_key.startswith(f"{BODY}."):
+        name = field_key[len(BODY) + 1 :]
         return None if "." in name or "[]" in name else name
-    where, _, name = field.partition(" ")
-    return name if name and where in ("query", "path", "header", "cookie") else None
+    where, _, name = field_key.partition(" ")
+    return name if name and where in PARAMETER_PLACES else None
 
 
-def ancestors(field: str) -> list[str]:
+def ancestors(field_key: str) -> list[str]:
     """``body.a[].b`` → ``body.a[]``, ``body.a``, ``body``: the fields that contain it."""
     found: list[str] = []
+    if not field_key.startswith(BODY):
+        return found
     while True:
-        cut = max(field.rfind("."), field.rfind("[]"))
+        cut = max(field_key.rfind("."), field_key.rfind("[]"))
         if cut <= 0:
             return found
-        field = field[:cut]
-        found.append(field)
+        field_key = field_key[:cut]
+        found.append(field_key)

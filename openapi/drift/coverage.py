@@ -1,41 +1,42 @@
-"""Request-side coverage: every field the stored spec lets a request carry is reachable.
+"""Request coverage on the wire: every field the stored spec lets a request carry is sent.
 
-Each parameter and top-level body property of an operation must be a parameter of every
-wrapper method bound to it in the registry (under its own name in snake_case, or an
-alias), or be listed there as passed through. A required field must reach every request:
-a wrapper parameter without a default (the caller must pass it) or with a non-None one.
-So when the vendor adds a required field, drift names it.
+Fields are keyed by where they travel and their wire name (``query id``, ``body.size``).
+Whether the wrapper sends one is read off the requests it really builds
+(:mod:`drift.wrapper`), not guessed from its parameter names: a parameter renamed on the
+wire (``id`` → ``task_id``) is reported even though the wrapper's own parameter is called
+``task_id``. A required field must be in every request; any other must be sent by some
+option, or be listed as passed through in the registry. A wrapper parameter that maps to
+no field of the spec must be listed as the wrapper's own.
 
 The request is read from the transformed spec, built fresh from ``openapi/``: that is what
-``generated/`` is made from, with the fields OpenAPI 3.0 says to ignore already removed.
+``generated/`` is made from, with the fields OpenAPI says to ignore already removed.
 """
 
 from __future__ import annotations
 
 import inspect
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import transform
 
 from drift import contract
-from drift.gaps import resolve_callable
 from drift.report import Finding
 from drift.workspace import REGISTRY_NAME, DriftError, parse_document
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
-
     from drift.registry import Binding, Registry
     from drift.workspace import Document, Workspace
+    from drift.wrapper import OperationFacts, WrapperFacts
 
 SECTION = "request coverage"
 _SKIPPED_KINDS = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+PASS_THROUGH = f"list it under passed_through in openapi/{REGISTRY_NAME} with the reason"
 
 
 @dataclass(frozen=True)
 class RequestField:
+    key: str  # on the wire: "body.prompt", "query id", "header X-Forwarded-Host"
     name: str  # as the spec spells it: "prompt", "id", "X-Forwarded-Host"
     where: str  # "body property", "query parameter", ...
     required: bool
@@ -44,9 +45,9 @@ class RequestField:
 def request_fields(spec: Document) -> dict[str, list[RequestField]]:
     """Per operation, its parameters and top-level body properties."""
     found: dict[str, list[RequestField]] = {}
-    for key, locations in contract.build(spec).items():
+    for key, operation in contract.build(spec).operations.items():
         fields = []
-        for field_key, field in locations[contract.REQUEST].items():
+        for field_key, field in operation.locations[contract.REQUEST].items():
             name = contract.spec_name(field_key)
             if name is None:
                 continue
@@ -55,135 +56,132 @@ def request_fields(spec: Document) -> dict[str, list[RequestField]]:
                 if field_key.startswith(contract.BODY)
                 else f"{field_key.partition(' ')[0]} parameter"
             )
-            fields.append(RequestField(name, where, bool(field["required"])))
+            fields.append(RequestField(field_key, name, where, field.required))
         found[key] = fields
     return found
 
 
-def python_name(spec_name: str) -> str:
-    """How a generated client names a parameter: ``X-Forwarded-Host`` → ``x_forwarded_host``."""
-    return re.sub(r"\W+", "_", spec_name).strip("_").lower()
+def _methods(binding: Binding) -> str:
+    return ", ".join(t.partition(":")[2] or t for t in binding.wrappers)
 
 
-def _short(target: str) -> str:
-    return target.partition(":")[2] or target
-
-
-class WrapperMethods:
-    """The signatures of the wrapper methods bound to one operation."""
-
-    def __init__(
-        self, binding: Binding, signatures: Mapping[str, inspect.Signature] | None = None
-    ) -> None:
-        self.binding = binding
-        self.signatures = dict(signatures) if signatures is not None else {}
-        if signatures is None:
-            for target in binding.wrappers:
-                try:
-                    self.signatures[target] = inspect.signature(resolve_callable(target))
-                except (TypeError, ValueError) as exc:
-                    raise DriftError(f"no signature for {target}: {exc}") from None
-
-    def parameter_name(self, spec_name: str) -> str:
-        return self.binding.aliases.get(spec_name) or python_name(spec_name)
-
-    def parameters(self, target: str) -> dict[str, inspect.Parameter]:
-        params = self.signatures[target].parameters
-        return {n: p for n, p in params.items() if n != "self" and p.kind not in _SKIPPED_KINDS}
-
-    def sends(self, spec_name: str) -> bool:
-        """Some wrapper method has a parameter for the field, so requests may carry it."""
-        name = self.parameter_name(spec_name)
-        return any(name in self.parameters(t) for t in self.signatures)
-
-    def lacking(self, spec_name: str) -> list[str]:
-        """The methods through which a request can leave the field out."""
-        name = self.parameter_name(spec_name)
-        lacking = []
-        for target in self.signatures:
-            param = self.parameters(target).get(name)
-            # No default means the caller must pass it; a None default usually means "omit".
-            if param is None or param.default is None:
-                lacking.append(target)
-        return lacking
-
-    def supplies(self, spec_name: str) -> bool:
-        return bool(self.signatures) and not self.lacking(spec_name)
-
-
-def _check_operation(key: str, fields: list[RequestField], methods: WrapperMethods) -> list[str]:
-    binding = methods.binding
-    problems = []
+def _check_operation(
+    key: str, fields: list[RequestField], binding: Binding, facts: OperationFacts
+) -> list[tuple[str, str]]:
+    """(problem, next step) pairs for one operation."""
+    problems: list[tuple[str, str]] = []
+    methods = _methods(binding)
+    sent_by = facts.target
     for field in fields:
-        lacking = methods.lacking(field.name)
-        absent = [
-            _short(t)
-            for t in lacking
-            if methods.parameter_name(field.name) not in methods.parameters(t)
-        ]
+        label = f"{key}: {'required ' if field.required else ''}{field.where} {field.name!r}"
         listed = field.name in binding.passed_through
-        where = f"{key}: {'required ' if field.required else ''}{field.where} {field.name!r}"
-        if field.required and lacking:
-            names = ", ".join(_short(t) for t in lacking)
-            if not absent:
-                how = f"defaults to None in {names}"
-            elif listed:
-                how = f"is only passed through ({names} lack it)"
-            else:
-                how = f"is not a parameter of {names}"
-            problems.append(f"{where} {how} and has no wrapper default: requests can lack it")
-        elif absent and not listed:
+        if field.required and not facts.sent_always(field.key):
+            how = "is only passed through" if listed else "is not sent"
+            sometimes = " (only with some options)" if facts.sent_ever(field.key) else ""
             problems.append(
-                f"{where} is not a parameter of {', '.join(absent)}: add one, or list it "
-                f"under passed_through in openapi/{REGISTRY_NAME}"
-            )
-    mapped = {methods.parameter_name(f.name) for f in fields}
-    for target in methods.signatures:
-        for param in methods.parameters(target):
-            if param not in mapped and param not in binding.wrapper_only:
-                problems.append(
-                    f"{key}: {_short(target)} parameter {param!r} maps to no request field "
-                    f"(gone from the spec?); list it under wrapper_only if it is the wrapper's own"
+                (
+                    f"{label} {how} by {sent_by}{sometimes}: requests can lack it",
+                    f"make {methods} always send {field.key} (a parameter with a default)",
                 )
-    spec_names = {f.name for f in fields}
+            )
+        elif not field.required and not listed and not facts.sent_ever(field.key):
+            problems.append(
+                (
+                    f"{label} is never sent by {sent_by}",
+                    f"add a parameter for it to {methods}, or {PASS_THROUGH}",
+                )
+            )
+    signature = facts.signature
+    # Wrapper parameters named after a field (or aliased to one), as drift called them.
+    mapped = set(facts.field_params.values())
+    if signature is not None:
+        for name, param in signature.parameters.items():
+            if param.kind in _SKIPPED_KINDS or name in binding.wrapper_only:
+                continue
+            if name not in mapped:
+                problems.append(
+                    (
+                        f"{key}: {sent_by} parameter {name!r} maps to no request field "
+                        "(gone from the spec?)",
+                        f"remove it, or list it under wrapper_only in openapi/{REGISTRY_NAME} "
+                        "if it is the wrapper's own",
+                    )
+                )
+        for name in binding.wrapper_only:
+            if name not in signature.parameters:
+                problems.append(
+                    (
+                        f"{key}: wrapper_only {name!r} is no wrapper parameter",
+                        f"remove it from openapi/{REGISTRY_NAME}",
+                    )
+                )
+    names = {f.name for f in fields}
     for name in binding.passed_through:
-        if name not in spec_names:
-            problems.append(f"{key}: passed_through {name!r} is no request field: remove it")
-    for name in binding.wrapper_only:
-        if not any(name in methods.parameters(t) for t in methods.signatures):
-            problems.append(f"{key}: wrapper_only {name!r} is no wrapper parameter: remove it")
+        if name not in names:
+            problems.append(
+                (
+                    f"{key}: passed_through {name!r} is no request field",
+                    f"remove it from openapi/{REGISTRY_NAME}",
+                )
+            )
     return problems
 
 
-def check_coverage(
-    registry: Registry,
-    spec: Document,
-    methods: Mapping[str, WrapperMethods] | None = None,
-) -> list[Finding]:
-    """Findings for each operation of ``spec`` (``methods`` default to the registry's)."""
+def check_coverage(registry: Registry, spec: Document, facts: WrapperFacts) -> list[Finding]:
+    """Findings for each operation of ``spec``."""
     findings = []
     fields = request_fields(spec)
     bound = {b.operation: b for b in registry.bindings}
     for key in sorted(set(fields) | set(bound)):
         if key not in bound:
-            detail = f"{key} has no wrapper method in openapi/{REGISTRY_NAME}"
-            findings.append(Finding(SECTION, key, "wrapper methods", False, detail))
+            findings.append(
+                Finding(
+                    SECTION,
+                    key,
+                    "wrapper methods",
+                    False,
+                    f"{key} has no wrapper method in openapi/{REGISTRY_NAME}",
+                    f"bind it under operations in openapi/{REGISTRY_NAME}, or drop it with "
+                    "an overlay action if this library will not call it",
+                )
+            )
             continue
         if key not in fields:
-            detail = f"{key} is bound in openapi/{REGISTRY_NAME} but gone from the spec"
-            findings.append(Finding(SECTION, key, "wrapper methods", False, detail))
+            findings.append(
+                Finding(
+                    SECTION,
+                    key,
+                    "wrapper methods",
+                    False,
+                    f"{key} is bound in openapi/{REGISTRY_NAME} but gone from the spec",
+                    "point the wrapper at the operation that replaced it, and update the "
+                    f"binding in openapi/{REGISTRY_NAME}",
+                )
+            )
             continue
-        try:
-            wrapper = methods[key] if methods is not None else WrapperMethods(bound[key])
-        except DriftError as exc:
-            findings.append(Finding(SECTION, key, "wrapper methods", False, str(exc)))
+        operation_facts = facts.get(key)
+        if operation_facts is None or not operation_facts.can_tell():
+            why = (
+                operation_facts.error
+                if operation_facts and operation_facts.error
+                else ("the wrapper could not build a request with its defaults (see request build)")
+            )
+            findings.append(
+                Finding(
+                    SECTION,
+                    key,
+                    "request fields",
+                    False,
+                    f"{key}: cannot tell which fields the wrapper sends: {why}",
+                    "fix the request build first",
+                )
+            )
             continue
-        problems = _check_operation(key, fields[key], wrapper)
-        findings += [Finding(SECTION, key, "request fields", False, p) for p in problems]
+        problems = _check_operation(key, fields[key], bound[key], operation_facts)
+        findings += [Finding(SECTION, key, "request fields", False, p, s) for p, s in problems]
         if not problems:
-            targets = ", ".join(_short(t) for t in wrapper.signatures)
             passed = [f.name for f in fields[key] if f.name in bound[key].passed_through]
-            detail = f"{len(fields[key])} field(s) covered by {targets}" + (
+            detail = f"{len(fields[key])} field(s) sent by {operation_facts.target}" + (
                 f" ({', '.join(passed)} passed through)" if passed else ""
             )
             findings.append(Finding(SECTION, key, "request fields", True, detail))
@@ -196,14 +194,7 @@ def transformed_spec(ws: Workspace) -> Document:
         return parse_document(transform.build(ws.openapi_dir), "the transformed spec")
     except transform.TransformError as exc:
         raise DriftError(f"cannot build the transformed spec: {exc}") from None
-
-
-def wrapper_support(bindings: Iterable[Binding]) -> dict[str, WrapperMethods]:
-    """The wrapper methods per operation, skipping those that cannot be imported."""
-    found = {}
-    for binding in bindings:
-        try:
-            found[binding.operation] = WrapperMethods(binding)
-        except DriftError:
-            continue
-    return found
+    except Exception as exc:  # a junk vendor spec can break the overlay's JSONPath engine
+        raise DriftError(
+            f"cannot build the transformed spec: {type(exc).__name__}: {exc}"
+        ) from None

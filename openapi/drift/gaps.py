@@ -1,30 +1,36 @@
 """For each registered gap: (a) does it still exist? (b) does the wrapper still handle it?
 
-A gap whose evidence no longer holds has been closed by the vendor, and its workaround
-must go: drift fails with ``gap <id> is closed: remove the workaround in <file>``.
+Evidence is checked part by part: each expected failure of a recorded body, each
+undeclared field, each header a spec still declares is one part. A gap is closed only when
+every part of its evidence is gone; when some are, it is "partly closed" and the finding
+says which parts changed and which remain. A check that cannot run (a missing fixture, an
+operation the spec no longer has, a schema the validator cannot use) says "cannot tell",
+never "closed". Several gaps can share one workaround (gaps 2a-2c): a closed gap whose
+workaround still serves an open one says to keep it.
 
-Response bodies are validated with openapi-schema-validator, the OpenAPI 3.0 flavour of
-jsonschema, against the stored schema in place (so ``$ref`` resolves within the spec).
-The wrapper and the generated package are imported from the environment, as the nox
-session installs them (``pip install -e .``).
+Response bodies are validated against the stored schema in place (so ``$ref`` resolves
+within the spec). The wrapper and the generated package are imported from the
+environment, as the nox session installs them (``pip install -e .``).
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import referencing
-import referencing.jsonschema
-from jsonschema import validators
-from openapi_schema_validator import OAS30Validator
-
+from drift import schemas
 from drift.report import Finding
-from drift.workspace import DriftError, query, resolve_pointer, response_schema_pointer
+from drift.workspace import (
+    DriftError,
+    operation,
+    query,
+    resolve_object,
+    resolve_pointer,
+    response_schema_pointer,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -35,35 +41,38 @@ if TYPE_CHECKING:
     from drift.workspace import Document, Workspace
 
 SECTION = "gaps"
-_SPEC_URI = "urn:anyapi-sora:drift:spec"
+RETIRE = "follow 'Retiring a gap' in the README"
 
-# OpenAPI 3.0 has no 'null' type: its validator raises UnknownType on the vendor's
-# `type: 'null'` instead of reporting the value as invalid. Knowing the name lets the
-# validator report "not of type 'null'", the failure a generated client would hit.
-_Validator = validators.extend(
-    OAS30Validator,
-    type_checker=OAS30Validator.TYPE_CHECKER.redefine("null", lambda _, value: value is None),
-)
+
+@dataclass(frozen=True)
+class Part:
+    holds: bool
+    detail: str
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A check's result: it holds or not, or it could not run (``error``)."""
+    """A check's result, part by part; ``error`` when it could not run at all."""
 
-    holds: bool
-    detail: str
-    error: bool = False
+    parts: tuple[Part, ...] = ()
+    error: str | None = None
+
+    @property
+    def holds(self) -> bool:
+        return self.error is None and all(p.holds for p in self.parts)
+
+    @property
+    def detail(self) -> str:
+        return self.error or "; ".join(p.detail for p in self.parts)
+
+
+def _one(holds: bool, detail: str) -> Outcome:
+    return Outcome((Part(holds, detail),))
 
 
 def resolve_callable(target: str) -> Callable[..., Any]:
-    """``"package.module:Class.attr"`` → the object, imported from the environment."""
-    module_name, _, qualname = target.partition(":")
-    try:
-        obj: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-    except Exception as exc:  # importing project code can fail any way; report, not crash
-        raise DriftError(f"cannot find {target}: {type(exc).__name__}: {exc}") from None
+    """``"package.module:Class.attr"`` → the callable, imported from the environment."""
+    obj = resolve_object(target)
     if not callable(obj):
         raise DriftError(f"{target} is not callable")
     return obj  # type: ignore[no-any-return]
@@ -90,12 +99,12 @@ def _tokens(error: ValidationError) -> Iterable[str]:
 
 def schema_failures(spec: Document, pointer: str, body: object) -> set[str]:
     """How ``body`` fails the schema at ``pointer`` in ``spec``, as tokens."""
-    resource = referencing.Resource.from_contents(
-        spec, default_specification=referencing.jsonschema.DRAFT4
-    )
-    registry: referencing.Registry[Any] = referencing.Registry().with_resource(_SPEC_URI, resource)
-    validator = _Validator({"$ref": f"{_SPEC_URI}#{pointer}"}, registry=registry)
-    return {token for error in validator.iter_errors(body) for token in _tokens(error)}
+    try:
+        return {t for error in schemas.iter_errors(spec, pointer, body) for t in _tokens(error)}
+    except Exception as exc:  # a junk schema can break the validator in many ways
+        raise DriftError(
+            f"the schema at {pointer} cannot be used: {type(exc).__name__}: {exc}"
+        ) from None
 
 
 def _normal(token: str) -> str:
@@ -111,15 +120,16 @@ def _schema_rejects(check: Mapping[str, Any], ws: Workspace) -> Outcome:
     spec = ws.spec(check["spec"])
     pointer = response_schema_pointer(spec, check["operation"], check["status"], check["spec"])
     found = schema_failures(spec, pointer, ws.body(check.get("fixture"), check.get("body")))
-    expected = [_normal(t) for t in check["expect"]]
     where = f"{check['spec']} {check['operation']} {check['status']}"
-    missing = [t for t in expected if t not in found]
-    if missing:
-        return Outcome(
-            False,
-            f"{_evidence_name(check)} no longer fails {where} with {', '.join(missing)}",
+    name = _evidence_name(check)
+    return Outcome(
+        tuple(
+            Part(True, f"{name} fails {where} with {t}")
+            if t in found
+            else Part(False, f"{name} no longer fails {where} with {t}")
+            for t in (_normal(t) for t in check["expect"])
         )
-    return Outcome(True, f"{_evidence_name(check)} fails {where}: {', '.join(expected)}")
+    )
 
 
 def _declared_properties(
@@ -130,9 +140,12 @@ def _declared_properties(
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/") and ref not in seen:
         return _declared_properties(spec, resolve_pointer(spec, ref[1:]), seen | {ref})
-    names = set(schema.get("properties") or {})
-    for part in schema.get("allOf") or []:
-        names |= _declared_properties(spec, part, seen)
+    properties = schema.get("properties")
+    names = set(properties) if isinstance(properties, dict) else set()
+    for keyword in ("allOf", "oneOf", "anyOf"):
+        parts = schema.get(keyword)
+        for part in parts if isinstance(parts, list) else []:
+            names |= _declared_properties(spec, part, seen)
     return names
 
 
@@ -149,9 +162,14 @@ def _schema_lacks_fields(check: Mapping[str, Any], ws: Workspace) -> Outcome:
         # The evidence must show the field, or the entry proves nothing.
         raise DriftError(f"no listed fixture carries {', '.join(unrecorded)}")
     where = f"{check['spec']} {check['operation']} {check['status']}"
-    if now_declared := [f for f in check["fields"] if f in declared]:
-        return Outcome(False, f"{where} now declares {', '.join(now_declared)}")
-    return Outcome(True, f"{where} does not declare {', '.join(check['fields'])}")
+    return Outcome(
+        tuple(
+            Part(False, f"{where} now declares {f}")
+            if f in declared
+            else Part(True, f"{where} does not declare {f}")
+            for f in check["fields"]
+        )
+    )
 
 
 def _generated_raises(check: Mapping[str, Any], ws: Workspace) -> Outcome:
@@ -163,12 +181,12 @@ def _generated_raises(check: Mapping[str, Any], ws: Workspace) -> Outcome:
     except Exception as exc:
         names = {cls.__name__ for cls in type(exc).__mro__}
         if expected in names and match in str(exc):
-            return Outcome(True, f"{check['callable']} raises {expected}: {exc}")
-        return Outcome(
+            return _one(True, f"{check['callable']} raises {expected}: {exc}")
+        return _one(
             False,
             f"{check['callable']} now raises {type(exc).__name__}: {exc}, not {expected}",
         )
-    return Outcome(False, f"{check['callable']} now accepts {_evidence_name(check)}")
+    return _one(False, f"{check['callable']} now accepts {_evidence_name(check)}")
 
 
 def _same(left: object, right: object) -> bool:
@@ -176,69 +194,104 @@ def _same(left: object, right: object) -> bool:
     return json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True)
 
 
+def _show(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+_OPERATION_IN_PATH = re.compile(r"^\$\.paths\['((?:[^'\\]|\\.)*)'\]\.(\w+)")
+
+
 def _spec_query(check: Mapping[str, Any], ws: Workspace) -> Outcome:
-    values = query(ws.spec(check["spec"]), check["path"])
+    spec = ws.spec(check["spec"])
+    read = _OPERATION_IN_PATH.match(check["path"])
+    if read is not None:
+        # A query of a named operation selects nothing once the operation has moved; that
+        # says nothing about the gap, so it must not count as "closed".
+        key = f"{read.group(2).upper()} {read.group(1)}"
+        operation(spec, key, check["spec"])
+    values = query(spec, check["path"])
     where = f"{check['spec']} {check['path']}"
-    shown = json.dumps(values, ensure_ascii=False)
+    shown = _show(values)
+    if "includes" in check:
+        return Outcome(
+            tuple(
+                Part(True, f"{where} includes {_show(e)}")
+                if any(_same(v, e) for v in values)
+                else Part(False, f"{where} no longer includes {_show(e)}")
+                for e in check["includes"]
+            )
+        )
+    if "excludes" in check:
+        return Outcome(
+            tuple(
+                Part(False, f"{where} now includes {_show(e)}")
+                if any(_same(v, e) for v in values)
+                else Part(True, f"{where} excludes {_show(e)}")
+                for e in check["excludes"]
+            )
+        )
     if check.get("present"):
         holds, want = bool(values), "to select something"
     elif check.get("absent"):
         holds, want = not values, "to select nothing"
     elif "equals" in check:
         holds = bool(values) and all(_same(v, check["equals"]) for v in values)
-        want = f"to equal {json.dumps(check['equals'], ensure_ascii=False)}"
-    elif "includes" in check:
-        holds = all(any(_same(v, e) for v in values) for e in check["includes"])
-        want = f"to include {json.dumps(check['includes'], ensure_ascii=False)}"
-    elif "excludes" in check:
-        holds = not any(_same(v, e) for v in values for e in check["excludes"])
-        want = f"to exclude {json.dumps(check['excludes'], ensure_ascii=False)}"
+        want = f"to equal {_show(check['equals'])}"
     else:
         holds = any(isinstance(v, str) and not v.isascii() for v in values)
         want = "to hold a non-ASCII text"
     if holds:
-        return Outcome(True, f"{where} = {shown}")
-    return Outcome(False, f"{where} = {shown}, expected {want}")
+        return _one(True, f"{where} = {shown}")
+    return _one(False, f"{where} = {shown}, expected {want}")
 
 
 def _wrapper_parses(check: Mapping[str, Any], ws: Workspace) -> Outcome:
-    from_json = resolve_callable("anyapi_sora:VideoTask.from_json")
+    target = check.get("callable", "anyapi_sora:VideoTask.from_json")
+    parse = resolve_callable(target)
     name = _evidence_name(check)
     try:
-        task = from_json(ws.body(check.get("fixture"), check.get("body")))
+        task = parse(ws.body(check.get("fixture"), check.get("body")))
     except Exception as exc:
-        return Outcome(False, f"VideoTask.from_json({name}) raised {type(exc).__name__}: {exc}")
+        return _one(False, f"{target}({name}) raised {type(exc).__name__}: {exc}")
     wrong = [
         f"{attr}={getattr(task, attr, None)!r}, expected {value!r}"
         for attr, value in (check.get("expect") or {}).items()
         if getattr(task, attr, None) != value
     ]
     if wrong:
-        return Outcome(False, f"VideoTask.from_json({name}): {'; '.join(wrong)}")
-    return Outcome(True, f"VideoTask.from_json({name}) parses it")
+        return _one(False, f"{target}({name}): {'; '.join(wrong)}")
+    return _one(True, f"{target}({name}) parses it")
 
 
 def _signature(check: Mapping[str, Any], ws: Workspace) -> Outcome:
     target = check["callable"]
-    params = inspect.signature(resolve_callable(target)).parameters
-    wrong = [f"has parameter {n!r}" for n in check.get("lacks", []) if n in params]
+    try:
+        params = inspect.signature(resolve_callable(target)).parameters
+    except (TypeError, ValueError) as exc:
+        raise DriftError(f"no signature for {target}: {exc}") from None
+    parts = [
+        Part(n not in params, f"{target} {'has' if n in params else 'lacks'} parameter {n!r}")
+        for n in check.get("lacks", [])
+    ]
     for name, value in (check.get("defaults") or {}).items():
         param = params.get(name)
         if param is None:
-            wrong.append(f"has no parameter {name!r}")
+            parts.append(Part(False, f"{target} has no parameter {name!r}"))
         elif param.default is inspect.Parameter.empty:
-            wrong.append(f"{name!r} has no default")
+            parts.append(Part(False, f"{target} {name!r} has no default"))
         elif param.default != value:
-            wrong.append(f"{name!r} defaults to {param.default!r}, expected {value!r}")
-    if wrong:
-        return Outcome(False, f"{target} {'; '.join(wrong)}")
-    return Outcome(True, f"{target} has the expected parameters")
+            parts.append(
+                Part(False, f"{target} {name!r} defaults to {param.default!r}, expected {value!r}")
+            )
+        else:
+            parts.append(Part(True, f"{target} {name!r} defaults to {value!r}"))
+    return Outcome(tuple(parts))
 
 
 def _source_contains(check: Mapping[str, Any], ws: Workspace) -> Outcome:
     if check["text"] in ws.read_text(check["file"]):
-        return Outcome(True, f"{check['file']} contains {check['text']!r}")
-    return Outcome(False, f"{check['file']} no longer contains {check['text']!r}")
+        return _one(True, f"{check['file']} contains {check['text']!r}")
+    return _one(False, f"{check['file']} no longer contains {check['text']!r}")
 
 
 CHECKS: dict[str, Callable[[Mapping[str, Any], Workspace], Outcome]] = {
@@ -256,7 +309,93 @@ def run_check(check: Mapping[str, Any], ws: Workspace) -> Outcome:
     try:
         return CHECKS[check["kind"]](check, ws)
     except DriftError as exc:
-        return Outcome(False, f"{check['kind']}: {exc}", error=True)
+        return Outcome(error=f"{check['kind']}: {exc}")
+    except Exception as exc:  # a junk spec can break a check in many ways: say so
+        return Outcome(error=f"{check['kind']}: {type(exc).__name__}: {exc}")
+
+
+# --- whether a gap still exists ---
+
+
+@dataclass(frozen=True)
+class Status:
+    """``open``, ``closed``, ``partly closed`` or ``cannot tell``, with the parts."""
+
+    state: str
+    gone: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+def status(outcomes: Iterable[Outcome]) -> Status:
+    outcomes = list(outcomes)
+    errors = tuple(o.error for o in outcomes if o.error)
+    gone = tuple(p.detail for o in outcomes for p in o.parts if not p.holds)
+    kept = tuple(p.detail for o in outcomes for p in o.parts if p.holds)
+    if errors:
+        state = "cannot tell"
+    elif not gone:
+        state = "open"
+    else:
+        state = "closed" if not kept else "partly closed"
+    return Status(state, gone, kept, errors)
+
+
+def gap_status(gap: Gap, ws: Workspace) -> Status:
+    return status(run_check(check, ws) for check in gap.evidence)
+
+
+def _sharing(gap: Gap, registry: Registry | None) -> list[Gap]:
+    if registry is None:
+        return []
+    same = (gap.workaround.file, gap.workaround.marker.lower())
+    return [
+        g
+        for g in registry.gaps
+        if g.id != gap.id and (g.workaround.file, g.workaround.marker.lower()) == same
+    ]
+
+
+def closed_advice(gap: Gap, open_siblings: list[str]) -> tuple[str, str]:
+    """What a closed gap means for its workaround: (where, next step)."""
+    where = f"the workaround ({gap.workaround.marker!r} in {gap.workaround.file})"
+    if open_siblings:
+        others = ", ".join(open_siblings)
+        return (
+            f"{where} also handles gap(s) {others}, which are still open: keep it",
+            f"remove only what gap {gap.id} needed from {gap.workaround.file}, keep the "
+            f"code for gap(s) {others}, and delete gap {gap.id} from openapi/known-gaps.yaml",
+        )
+    return (
+        f"remove the workaround in {gap.workaround.file}",
+        f"remove {where}, delete gap {gap.id} from openapi/known-gaps.yaml; {RETIRE}",
+    )
+
+
+def _exists_finding(gap: Gap, found: Status, siblings: list[str]) -> Finding:
+    subject = f"gap {gap.id}"
+    if found.state == "open":
+        return Finding(SECTION, subject, "still exists", True, gap.title)
+    if found.state == "cannot tell":
+        detail = f"gap {gap.id}: cannot tell whether it still exists: {'; '.join(found.errors)}"
+        if found.gone:
+            detail += f" (meanwhile: {'; '.join(found.gone)})"
+        step = "fix what stops the check (a fixture, the registry entry, the spec it reads)"
+        return Finding(SECTION, subject, "still exists", False, detail, step)
+    if found.state == "closed":
+        where, step = closed_advice(gap, siblings)
+        detail = f"gap {gap.id} is closed: {where} ({'; '.join(found.gone)})"
+        return Finding(SECTION, subject, "still exists", False, detail, step)
+    detail = (
+        f"gap {gap.id} is partly closed: {'; '.join(found.gone)}; still holds: "
+        f"{'; '.join(found.kept)}"
+    )
+    step = (
+        f"keep the workaround in {gap.workaround.file}; drop from gap {gap.id}'s evidence "
+        "in openapi/known-gaps.yaml what changed, and check whether the workaround needs "
+        "that part any more"
+    )
+    return Finding(SECTION, subject, "still exists", False, detail, step)
 
 
 def _workaround_outcomes(gap: Gap, ws: Workspace) -> list[Outcome]:
@@ -264,70 +403,87 @@ def _workaround_outcomes(gap: Gap, ws: Workspace) -> list[Outcome]:
     try:
         text = ws.read_text(gap.workaround.file)
     except DriftError as exc:
-        return [Outcome(False, str(exc), error=True)]
+        return [Outcome(error=str(exc))]
     # Word boundaries: the marker "Gap 1" must not be satisfied by "Gap 12".
     found = re.search(rf"(?<!\w){re.escape(marker)}(?!\w)", text, re.IGNORECASE)
     outcomes = [
-        Outcome(bool(found), f"{gap.workaround.file} {'has' if found else 'lacks'} {marker!r}")
+        _one(bool(found), f"{gap.workaround.file} {'has' if found else 'lacks'} {marker!r}")
     ]
     if gap.workaround.symbol:
         try:
-            resolve_callable(gap.workaround.symbol)
-            outcomes.append(Outcome(True, f"{gap.workaround.symbol} exists"))
+            resolve_object(gap.workaround.symbol)
+            outcomes.append(_one(True, f"{gap.workaround.symbol} exists"))
         except DriftError as exc:
-            outcomes.append(Outcome(False, str(exc)))
+            outcomes.append(_one(False, str(exc)))
     return outcomes
 
 
-def _errors(gap: Gap, outcomes: list[Outcome], check: str) -> Finding | None:
-    errors = [o.detail for o in outcomes if o.error]
-    if not errors:
-        return None
-    return Finding(
-        SECTION, f"gap {gap.id}", check, False, f"gap {gap.id}: cannot check: {'; '.join(errors)}"
-    )
-
-
-def check_gap(gap: Gap, ws: Workspace) -> list[Finding]:
-    """Two findings: does the gap still exist, and is it still handled."""
+def _handled_finding(gap: Gap, ws: Workspace) -> Finding:
     subject = f"gap {gap.id}"
-    evidence = [run_check(check, ws) for check in gap.evidence]
-    exists = _errors(gap, evidence, "still exists")
-    if exists is None:
-        if gone := [o.detail for o in evidence if not o.holds]:
-            detail = (
-                f"gap {gap.id} is closed: remove the workaround in {gap.workaround.file} "
-                f"({'; '.join(gone)})"
-            )
-            exists = Finding(SECTION, subject, "still exists", False, detail)
-        else:
-            exists = Finding(SECTION, subject, "still exists", True, gap.title)
+    outcomes = _workaround_outcomes(gap, ws) + [run_check(c, ws) for c in gap.handled]
+    if errors := [o.error for o in outcomes if o.error]:
+        detail = f"gap {gap.id}: cannot check: {'; '.join(e for e in errors if e)}"
+        step = "fix what stops the check (a fixture, the registry entry, an import)"
+        return Finding(SECTION, subject, "handled", False, detail, step)
+    if broken := [p.detail for o in outcomes for p in o.parts if not p.holds]:
+        detail = f"gap {gap.id} is no longer handled: {'; '.join(broken)}"
+        step = (
+            f"restore the workaround for gap {gap.id} (marked {gap.workaround.marker!r} in "
+            f"{gap.workaround.file}) or update its handled checks in openapi/known-gaps.yaml"
+        )
+        return Finding(SECTION, subject, "handled", False, detail, step)
+    where = gap.workaround.symbol or gap.workaround.file
+    return Finding(SECTION, subject, "handled", True, f"by {where}")
 
-    handled_outcomes = _workaround_outcomes(gap, ws) + [run_check(c, ws) for c in gap.handled]
-    handled = _errors(gap, handled_outcomes, "handled")
-    if handled is None:
-        if broken := [o.detail for o in handled_outcomes if not o.holds]:
-            detail = f"gap {gap.id} is no longer handled: {'; '.join(broken)}"
-            handled = Finding(SECTION, subject, "handled", False, detail)
-        else:
-            where = gap.workaround.symbol or gap.workaround.file
-            handled = Finding(SECTION, subject, "handled", True, f"by {where}")
-    return [exists, handled]
+
+def check_gap(gap: Gap, ws: Workspace, registry: Registry | None = None) -> list[Finding]:
+    """Two findings: does the gap still exist, and is it still handled."""
+    found = gap_status(gap, ws)
+    siblings = []
+    if found.state == "closed":
+        siblings = [g.id for g in _sharing(gap, registry) if gap_status(g, ws).state != "closed"]
+    return [_exists_finding(gap, found, siblings), _handled_finding(gap, ws)]
 
 
 def check_gaps(registry: Registry, ws: Workspace) -> list[Finding]:
-    return [finding for gap in registry.gaps for finding in check_gap(gap, ws)]
+    return [finding for gap in registry.gaps for finding in check_gap(gap, ws, registry)]
 
 
 def closing_gaps(registry: Registry, ws: Workspace) -> list[str]:
-    """Gaps whose spec evidence no longer holds once ``ws.overrides`` replace stored specs."""
+    """What ``ws.overrides`` (the vendor's new specs) would do to each gap.
+
+    Only evidence read from a spec counts: checks of generated code or recorded bodies
+    change only after regeneration, which drift confirms then.
+    """
     notes = []
+    statuses: dict[str, Status] = {}
     for gap in registry.gaps:
-        touched = [c for c in gap.evidence if c.get("spec") in ws.overrides]
-        gone = [o.detail for o in (run_check(c, ws) for c in touched) if not o.holds]
-        if gone:
+        spec_checks = [c for c in gap.evidence if "spec" in c]
+        if not any(c.get("spec") in ws.overrides for c in spec_checks):
+            continue
+        statuses[gap.id] = status(run_check(c, ws) for c in spec_checks)
+    for gap in registry.gaps:
+        found = statuses.get(gap.id)
+        if found is None or found.state == "open":
+            continue
+        if found.state == "cannot tell":
             notes.append(
-                f"gap {gap.id} would close: remove the workaround in {gap.workaround.file} "
-                f"after taking in this spec ({'; '.join(gone)})"
+                f"gap {gap.id}: cannot tell whether this spec closes it: {'; '.join(found.errors)}"
+            )
+        elif found.state == "partly closed":
+            notes.append(
+                f"gap {gap.id} would partly close: {'; '.join(found.gone)}; still holds: "
+                f"{'; '.join(found.kept)}. Keep its workaround in {gap.workaround.file}"
+            )
+        else:
+            siblings = [
+                g.id
+                for g in _sharing(gap, registry)
+                if statuses.get(g.id, Status("open")).state != "closed"
+            ]
+            where, _ = closed_advice(gap, siblings)
+            notes.append(
+                f"gap {gap.id} would close: {where} after taking in this spec "
+                f"({'; '.join(found.gone)})"
             )
     return notes

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 _TEXT = {"type": "string", "minLength": 1}
 _TEXTS = {"type": "array", "items": _TEXT, "minItems": 1}
 _NAMED_REASONS = {"type": "object", "additionalProperties": _TEXT}
+_POINTERS = {"type": "object", "additionalProperties": _TEXT}
 _OPERATION_KEY = "^(GET|PUT|POST|DELETE|OPTIONS|HEAD|PATCH|TRACE) /"
 # Recorded evidence is a fixture file or an inline body, never both.
 _BODY = {"oneOf": [{"required": ["fixture"]}, {"required": ["body"]}]}
@@ -69,7 +70,12 @@ CHECK_KINDS: dict[str, dict[str, Any]] = {
         "oneOf": [{"required": [name]} for name in _SPEC_EXPECTATIONS],
     },
     "wrapper-parses": {
-        "properties": {"fixture": _TEXT, "body": {}, "expect": {"type": "object"}},
+        "properties": {
+            "callable": _TEXT,
+            "fixture": _TEXT,
+            "body": {},
+            "expect": {"type": "object"},
+        },
         "required": [],
         "allOf": [_BODY],
     },
@@ -107,9 +113,15 @@ _CHECKS = {"type": "array", "items": _check_schema(), "minItems": 1}
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
-    "required": ["operations", "spec_violations", "gaps"],
+    "required": ["wrapper", "operations", "spec_violations", "gaps"],
     "additionalProperties": False,
     "properties": {
+        "wrapper": {
+            "type": "object",
+            "required": ["client"],
+            "additionalProperties": False,
+            "properties": {"client": _TEXT, "base_url": _TEXT},
+        },
         "operations": {
             "type": "object",
             "propertyNames": {"pattern": _OPERATION_KEY},
@@ -119,9 +131,13 @@ SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "properties": {
                     "wrappers": _TEXTS,
+                    "call": _TEXT,
                     "aliases": {"type": "object", "additionalProperties": _TEXT},
                     "passed_through": _NAMED_REASONS,
                     "wrapper_only": _NAMED_REASONS,
+                    "known_values": _POINTERS,
+                    "parsers": _POINTERS,
+                    "samples": {"type": "object", "additionalProperties": {"type": "array"}},
                 },
             },
         },
@@ -190,13 +206,30 @@ class KnownViolation:
 
 @dataclass(frozen=True)
 class Binding:
-    """The wrapper methods that send one operation, and how their parameters map to it."""
+    """The wrapper methods that send one operation, and how their parameters map to it.
+
+    ``call`` is the attribute path of the method on a client (``videos.create``);
+    ``known_values`` and ``parsers`` map wire fields (``body.size``) to the wrapper's own
+    value lists and response-value parsers; ``samples`` gives values to try per parameter.
+    """
 
     operation: str
     wrappers: tuple[str, ...]
+    call: str = ""
     aliases: Mapping[str, str] = field(default_factory=dict)
     passed_through: Mapping[str, str] = field(default_factory=dict)
     wrapper_only: Mapping[str, str] = field(default_factory=dict)
+    known_values: Mapping[str, str] = field(default_factory=dict)
+    parsers: Mapping[str, str] = field(default_factory=dict)
+    samples: Mapping[str, list[Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WrapperPointers:
+    """Where drift finds the wrapper: the client class, and the base URL it defaults to."""
+
+    client: str
+    base_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +237,7 @@ class Registry:
     gaps: tuple[Gap, ...]
     violations: tuple[KnownViolation, ...]
     bindings: tuple[Binding, ...]
+    wrapper: WrapperPointers = WrapperPointers("")
 
 
 def parse(data: Mapping[str, Any]) -> Registry:
@@ -236,12 +270,17 @@ def parse(data: Mapping[str, Any]) -> Registry:
             Binding(
                 operation=key,
                 wrappers=tuple(b["wrappers"]),
+                call=b.get("call", ""),
                 aliases=b.get("aliases", {}),
                 passed_through=b.get("passed_through", {}),
                 wrapper_only=b.get("wrapper_only", {}),
+                known_values=b.get("known_values", {}),
+                parsers=b.get("parsers", {}),
+                samples=b.get("samples", {}),
             )
             for key, b in data["operations"].items()
         ),
+        wrapper=WrapperPointers(**data["wrapper"]),
     )
 
 

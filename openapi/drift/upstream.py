@@ -1,186 +1,47 @@
-"""Compare the vendor's current spec with the stored one, change by change.
+"""Compare the vendor's current spec with the stored one, change by change, for this client.
 
-Both specs are reduced to a contract (:mod:`drift.contract`); deepdiff finds what differs;
-:data:`RULES` says whether each difference breaks this client. The rules follow one idea:
-a request may not ask more of us (new required fields, fewer allowed values, a changed
-type), and a response may not promise less (removed fields, more possible values).
+The new spec is validated first; an invalid one is reported with its violations and not
+compared. Both specs are reduced to a contract (:mod:`drift.contract`), diffed
+(:mod:`drift.diff`), and each difference is classified by one idea: a request may not ask
+more of us than the wrapper sends, and a response may not promise less, nor return values
+the wrapper cannot read. "What the wrapper sends" is read off the requests it really builds
+(:mod:`drift.wrapper`), so each verdict names the wrapper's side: its default, its own
+value lists, the base URL it defaults to, the header it authenticates with.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 import transform
-from deepdiff import DeepDiff
 
-from drift import contract
+from drift import contract, schemas, validity
+from drift.diff import OPERATION, SECURITY, SERVERS, Raw, diff
 from drift.gaps import closing_gaps
 from drift.report import Change, UpstreamResult
-from drift.workspace import DriftError, parse_document
+from drift.request_check import satisfied
+from drift.workspace import REGISTRY_NAME, DriftError, parse_document
+from drift.wrapper import MISSING, quiet
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from drift.coverage import WrapperMethods
     from drift.registry import Registry
     from drift.workspace import Document, Workspace
+    from drift.wrapper import OperationFacts, WrapperFacts
 
 FETCH_TIMEOUT = 30.0
-
-BREAKING = "breaking"
-NON_BREAKING = "non-breaking"
-# Request changes that break only when the wrapper does not already cope.
-UNLESS_SUPPLIED = "breaking unless the wrapper supplies it"
-IF_SENT = "breaking if the wrapper sends it"
-
-# (change, side) -> (verdict, why). Side is "request" or "response"; "operation" for a
-# whole operation. Kept small on purpose: tests/openapi/test_drift_upstream.py pins each.
-RULES: dict[tuple[str, str], tuple[str, str]] = {
-    ("added", "operation"): (NON_BREAKING, "nothing calls it yet"),
-    ("removed", "operation"): (BREAKING, "the wrapper calls it"),
-    ("added", "response"): (NON_BREAKING, "a new response or field is extra data"),
-    ("removed", "response"): (BREAKING, "callers may read it"),
-    ("added, required", "request"): (UNLESS_SUPPLIED, "requests without it fail"),
-    ("added, optional", "request"): (NON_BREAKING, "callers can pass it with extra_body"),
-    ("removed", "request"): (IF_SENT, "the server may reject or ignore it"),
-    ("became required", "request"): (UNLESS_SUPPLIED, "requests without it fail"),
-    ("became required", "response"): (NON_BREAKING, "the response promises more"),
-    ("became optional", "request"): (NON_BREAKING, "the request may omit it"),
-    ("became optional", "response"): (BREAKING, "callers may rely on it"),
-    ("type changed", "request"): (BREAKING, "the wrapper sends the old type"),
-    ("type changed", "response"): (BREAKING, "parsers expect the old type"),
-    ("enum values added", "request"): (NON_BREAKING, "more values are accepted"),
-    ("enum values added", "response"): (BREAKING, "callers may meet values they do not know"),
-    ("enum values removed", "request"): (BREAKING, "the wrapper may send a removed value"),
-    ("enum values removed", "response"): (NON_BREAKING, "fewer values can come back"),
-    ("enum added", "request"): (BREAKING, "values outside the enum are now refused"),
-    ("enum added", "response"): (NON_BREAKING, "the response is narrowed"),
-    ("enum removed", "request"): (NON_BREAKING, "any value is accepted"),
-    ("enum removed", "response"): (BREAKING, "callers may meet values they do not know"),
-}
+AFTER_TAKE_IN = "after taking in this spec"
 
 
-def classify(
-    change: str, side: str, operation: str, field: str, support: Mapping[str, WrapperMethods]
-) -> tuple[bool, str]:
-    """Whether one change breaks this client, and why."""
-    verdict, why = RULES[(change, side)]
-    if verdict in (BREAKING, NON_BREAKING):
-        return verdict == BREAKING, why
-    methods = support.get(operation)
-    name = contract.spec_name(field)
-    if field == contract.BODY:
-        # The wrapper builds the whole body itself whenever it sends this operation.
-        sends = supplies = methods is not None
-    elif methods is None or name is None:
-        sends = supplies = False
-    else:
-        sends, supplies = methods.sends(name), methods.supplies(name)
-    if verdict == UNLESS_SUPPLIED:
-        if supplies:
-            return False, f"{why}, but the wrapper always sends it"
-        return True, f"{why} and the wrapper has no parameter or default for it"
-    if sends:
-        return True, f"{why}, and the wrapper still sends it"
-    return False, f"{why}; the wrapper never sends it"
-
-
-def _side(location: str) -> str:
-    return "request" if location == contract.REQUEST else "response"
-
-
-def _describe(field: Mapping[str, Any]) -> str:
-    return f"{'required' if field['required'] else 'optional'} {field['type']}"
-
-
-def diff(
-    before: contract.Contract,
-    after: contract.Contract,
-    support: Mapping[str, WrapperMethods],
-) -> list[Change]:
-    """The classified changes from ``before`` to ``after``."""
-    # threshold_to_diff_deeper=0: always report keys one by one, never "the whole dict
-    # changed", so that every added or removed field and enum value gets its own row.
-    found = DeepDiff(before, after, view="tree", threshold_to_diff_deeper=0)
-    raw: list[tuple[str, str, str, str, str, str]] = []
-    for report_type, levels in found.items():
-        for level in levels:
-            path = [str(p) for p in level.path(output_format="list")]
-            raw.append(_change(report_type, path, level.t1, level.t2, after, before))
-    return _classified(raw, support)
-
-
-def _change(
-    report_type: str,
-    path: list[str],
-    old: Any,
-    new: Any,
-    after: contract.Contract,
-    before: contract.Contract,
-) -> tuple[str, str, str, str, str, str]:
-    """``(operation, location, field, change, before, after)`` for one deepdiff item."""
-    added = report_type.endswith("_added")
-    if report_type not in {"dictionary_item_added", "dictionary_item_removed", "values_changed"}:
-        raise DriftError(f"unexpected difference {report_type} at {path}")
-    op = path[0]
-    if len(path) == 1:
-        return (op, "", "", "added" if added else "removed", "", "")
-    location = path[1]
-    if len(path) == 2:
-        return (op, location, "", "added" if added else "removed", "", "")
-    field = path[2]
-    if len(path) == 3:
-        if added:
-            spec_field = after[op][location][field]
-            change = "added"
-            if _side(location) == "request":
-                change += ", required" if spec_field["required"] else ", optional"
-            return (op, location, field, change, "", _describe(spec_field))
-        return (op, location, field, "removed", _describe(before[op][location][field]), "")
-    attribute = path[3]
-    if attribute == "required":
-        change = "became required" if new else "became optional"
-        words = {True: "required", False: "optional"}
-        return (op, location, field, change, words[bool(old)], words[bool(new)])
-    if attribute == "type":
-        return (op, location, field, "type changed", str(old), str(new))
-    if attribute == "enum" and len(path) == 4:
-        change = "enum added" if added else "enum removed"
-        values = ", ".join((new if added else old) or {})
-        return (op, location, field, change, "" if added else values, values if added else "")
-    if attribute == "enum":
-        change = "enum values added" if added else "enum values removed"
-        return (op, location, field, change, "" if added else path[4], path[4] if added else "")
-    raise DriftError(f"unexpected difference at {path}")
-
-
-def _classified(
-    raw: list[tuple[str, str, str, str, str, str]], support: Mapping[str, WrapperMethods]
-) -> list[Change]:
-    # A field added or removed with its parent is reported once, at the parent.
-    whole = {(op, loc, field, change) for op, loc, field, change, _, _ in raw}
-    grouped: dict[tuple[str, str, str, str], tuple[list[str], list[str]]] = {}
-    for op, location, field, change, old, new in raw:
-        direction = change.split(",")[0]
-        if direction in ("added", "removed") and any(
-            (op, location, parent, c) in whole
-            for parent in contract.ancestors(field)
-            for c in (direction, f"{direction}, required", f"{direction}, optional")
-        ):
-            continue
-        olds, news = grouped.setdefault((op, location, field, change), ([], []))
-        olds += [old] if old else []
-        news += [new] if new else []
-    changes = []
-    for (op, location, field, change), (olds, news) in sorted(grouped.items()):
-        side = "operation" if not location else _side(location)
-        breaking, why = classify(change, side, op, field, support)
-        changes.append(
-            Change(op, location, field, change, ", ".join(olds), ", ".join(news), breaking, why)
-        )
-    return changes
+class Unreachable(DriftError):
+    """The spec could not be fetched or read: nothing can be said about it."""
 
 
 def fetch(source: str) -> Document:
@@ -191,45 +52,464 @@ def fetch(source: str) -> Document:
                 response = client.get(source)
                 response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise DriftError(f"cannot fetch: {exc}") from None
-        return parse_document(response.text, source)
-    try:
-        text = Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DriftError(f"cannot read: {exc.strerror}") from None
+            raise Unreachable(f"cannot fetch: {exc}") from None
+        text = response.text
+    else:
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Unreachable(f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     return parse_document(text, source)
 
 
-def matching_specs(upstream: Document, stored: Mapping[str, Document]) -> list[str]:
-    """The stored specs that share a path with ``upstream``: the ones it replaces."""
-    paths = set(upstream.get("paths") or {})
-    return [name for name, spec in stored.items() if paths & set(spec.get("paths") or {})]
+def _identities(spec: Mapping[str, Any]) -> set[tuple[str, str]]:
+    found = set()
+    for key, _path, _item, op in contract.operations(spec):
+        method = key.partition(" ")[0]
+        for name in ("operationId", "summary"):
+            if isinstance(op.get(name), str) and op[name].strip():
+                found.add((method, f"{name}={op[name].strip()}"))
+    return found
+
+
+def matching_specs(
+    upstream: Document, stored: Mapping[str, Document], source: str = ""
+) -> list[str]:
+    """The stored specs ``upstream`` replaces: those sharing a path, else an operation
+    (same method and operationId or summary: a renamed route), else its file name."""
+    paths = upstream.get("paths")
+    paths = set(paths) if isinstance(paths, dict) else set()
+    by_path = [n for n, s in stored.items() if paths & set(s.get("paths") or {})]
+    if by_path:
+        return by_path
+    identities = _identities(upstream)
+    by_operation = [n for n, s in stored.items() if identities & _identities(s)]
+    if by_operation:
+        return by_operation
+    name = Path(urlsplit(source).path).name
+    return [name] if name in stored else []
+
+
+# --- classifying each difference for this client ---
+
+
+class Classifier:
+    def __init__(
+        self,
+        registry: Registry,
+        facts: WrapperFacts | None,
+        before: Document,
+        after: Document,
+        raws: list[Raw],
+    ) -> None:
+        self.bindings = {b.operation: b for b in registry.bindings}
+        self.facts = facts
+        self.before = before
+        self.after = after
+        self.raws = raws
+
+    def operation_facts(self, op: str) -> OperationFacts | None:
+        found = self.facts.get(op) if self.facts is not None else None
+        return found if found is not None and found.can_tell() else None
+
+    def methods(self, op: str) -> str:
+        binding = self.bindings.get(op)
+        return ", ".join(t.partition(":")[2] or t for t in binding.wrappers) if binding else ""
+
+    def classify(self, raw: Raw) -> Change:
+        if raw.kind == OPERATION:
+            breaking, why, step = self._operation(raw)
+        elif raw.location == SERVERS:
+            breaking, why, step = self._servers(raw)
+        elif raw.location == SECURITY:
+            breaking, why, step = self._security(raw)
+        elif raw.location == contract.REQUEST:
+            breaking, why, step = self._request(raw)
+        else:
+            breaking, why, step = self._response(raw)
+        return Change(
+            raw.operation,
+            raw.location,
+            raw.field,
+            raw.change,
+            raw.before,
+            raw.after,
+            breaking,
+            why,
+            step,
+        )
+
+    # operations and whole responses
+
+    def _operation(self, raw: Raw) -> tuple[bool, str, str]:
+        op = raw.operation
+        method, _, path = op.partition(" ")
+        others = [
+            r.operation
+            for r in self.raws
+            if r.kind == OPERATION
+            and r.change != raw.change
+            and (r.operation.startswith(f"{method} ") or r.operation.endswith(f" {path}"))
+        ]
+        if raw.change == "added":
+            hint = f"; it may replace {', '.join(others)}" if others else ""
+            return False, f"nothing calls it yet{hint}", ""
+        if op not in self.bindings:
+            return False, "no wrapper method calls it", ""
+        moved = f"; it looks moved to {', '.join(others)}" if others else ""
+        return (
+            True,
+            f"the wrapper calls it ({self.methods(op)}){moved}",
+            f"{AFTER_TAKE_IN}, point {self.methods(op)} at the new route and update its "
+            f"binding in openapi/{REGISTRY_NAME}",
+        )
+
+    def _servers(self, raw: Raw) -> tuple[bool, str, str]:
+        facts = self.facts
+        default = facts.default_base_url if facts else None
+        if not default:
+            return raw.change == "server removed", "cannot tell the wrapper's default base URL", ""
+        default = contract.normal_url(default)
+        source = facts.base_url_source if facts else ""
+        after = contract.build(self.after).operations.get(raw.operation)
+        listed = sorted(after.servers) if after else []
+        if raw.change == "server removed" and raw.values[0] == default:
+            return (
+                True,
+                f"it is the wrapper's default base URL ({source}); callers who do not set a "
+                "base URL would call a server the vendor no longer lists",
+                f"change {source} to {', '.join(listed) or 'the new server'}, or confirm with "
+                "the vendor that the old host still answers",
+            )
+        if default in listed:
+            return False, f"the wrapper defaults to {default}, which is still listed", ""
+        return False, f"the wrapper defaults to {default}, which this spec does not list", ""
+
+    def _security(self, raw: Raw) -> tuple[bool, str, str]:
+        facts = self.operation_facts(raw.operation)
+        after = contract.build(self.after).operations.get(raw.operation)
+        requirements = after.security if after else None
+        if facts is None or facts.defaults is None or facts.defaults.request is None:
+            return True, "cannot tell how the wrapper authenticates (it built no request)", ""
+        request = facts.defaults.request
+        if satisfied(requirements, request):
+            return False, f"the wrapper sends {facts.auth_summary()}, which still satisfies it", ""
+        return (
+            True,
+            f"the wrapper sends {facts.auth_summary()}, which does not satisfy "
+            f"{contract.show_security(requirements)}",
+            f"make the wrapper send the key as the spec now asks "
+            f"({contract.show_security(requirements)}) before taking in this spec",
+        )
+
+    # requests
+
+    def _request(self, raw: Raw) -> tuple[bool, str, str]:
+        op, key = raw.operation, raw.field
+        facts = self.operation_facts(op)
+        if raw.field == "" and raw.kind in ("added", "removed"):
+            return raw.kind == "removed", "the request changed shape", ""
+        if facts is None:
+            cannot = "cannot tell what the wrapper sends (it built no request)"
+            asks_more = raw.kind in ("added", "required", "narrowed", "changed", "media")
+            return asks_more and raw.change != "added, optional", cannot, ""
+        whole_body = key == contract.BODY
+        sends = facts.sent_ever(key) or (whole_body and bool(facts.sent))
+        always = facts.sent_always(key) or (whole_body and bool(facts.sent))
+        if raw.change in ("added, required", "became required"):
+            if always:
+                return False, "requests without it fail, but the wrapper always sends it", ""
+            renamed = self._renamed_from(raw)
+            return (
+                True,
+                f"requests without it fail and {facts.target} does not send it" + renamed,
+                f"make {self.methods(op)} send {key} (a parameter with a default) before "
+                "taking in this spec",
+            )
+        if raw.change == "added, optional":
+            if key.startswith(contract.BODY):
+                why = "callers can pass it with extra_body"
+            else:
+                why = "requests without it stay valid"
+            return (
+                False,
+                why,
+                f"{AFTER_TAKE_IN}, add a parameter for it or list it under passed_through",
+            )
+        if raw.kind == "removed":
+            if sends:
+                return (
+                    True,
+                    f"the server may reject or ignore it, and {facts.target} still sends it",
+                    f"stop sending {key} (or confirm with the vendor that it is still read)",
+                )
+            return False, "the server may reject or ignore it; the wrapper never sends it", ""
+        if raw.kind == "optional":
+            return False, "the request may omit it", ""
+        if raw.kind == "media":
+            if sends:
+                return (
+                    True,
+                    f"the wrapper sends {raw.before}",
+                    "make the wrapper send the new media type",
+                )
+            return False, "the wrapper sends no body here", ""
+        if raw.kind == "widened":
+            return False, *self._request_widened(raw, facts)
+        return self._request_narrowed(raw, facts, sends)
+
+    def _renamed_from(self, raw: Raw) -> str:
+        removed = [
+            r.field
+            for r in self.raws
+            if r.operation == raw.operation and r.location == raw.location and r.kind == "removed"
+        ]
+        return (
+            f" (it sends {removed[0]}, which this spec removes: renamed?)"
+            if len(removed) == 1
+            else ""
+        )
+
+    def _request_widened(self, raw: Raw, facts: OperationFacts) -> tuple[str, str]:
+        why = "the server accepts more than before"
+        known = facts.known.get(raw.field)
+        if raw.change != "enum values added" or known is None or known.error:
+            return why, ""
+        outside = [v for v in raw.values if v not in [str(k) for k in known.values]]
+        if not outside:
+            return f"{why}; the wrapper's own list ({known.pointer}) has them already", ""
+        shown = ", ".join(repr(v) for v in outside)
+        if known.closed is False:
+            return (
+                f"{why}; the wrapper sends {shown} with a warning, as it is not in its own "
+                f"list {list(known.values)} ({known.pointer})",
+                f"add {shown} to {known.pointer}",
+            )
+        return (
+            f"{why}, but the wrapper's own list {list(known.values)} ({known.pointer}) still "
+            f"refuses {shown}",
+            f"add {shown} to {known.pointer} to let callers use it",
+        )
+
+    def _request_narrowed(
+        self, raw: Raw, facts: OperationFacts, sends: bool
+    ) -> tuple[bool, str, str]:
+        what = {
+            "narrowed": "values it allowed are now refused",
+            "changed": "values it allowed may now be refused",
+        }.get(raw.kind, "the field changed")
+        regenerated = (
+            "; regeneration will make it an enum class: run nox -s drift after nox -s regen "
+            "to check that the wrapper still builds it"
+            if raw.change == "enum added"
+            else ""
+        )
+        if not sends:
+            return False, f"{what}; the wrapper never sends it", ""
+        new = raw.new
+        values = facts.values(raw.field)
+        if values and all(isinstance(v, bool) for v in values):
+            values = [False, True]
+        schema = new.schema if new is not None else {}
+        refused = [v for v in values if schemas.value_failures(self.after, schema, v)]
+        if refused:
+            reasons = [self._source(v, raw.field, facts) for v in refused]
+            return (
+                True,
+                f"{what}: {'; '.join(r for r, _ in reasons)} would be refused",
+                "; ".join(dict.fromkeys(s for _, s in reasons)),
+            )
+        shown = ", ".join(repr(v) for v in values)
+        param = facts.field_params.get(raw.field, raw.field)
+        if facts.open_values(raw.field):
+            return (
+                True,
+                f"{what}; the wrapper's values ({shown}) pass, but it sends callers' other "
+                f"{param} values on unchecked{regenerated}",
+                f"check {param} against the new rule ({raw.change}: {raw.after or raw.before}) "
+                "in the wrapper, so bad input fails before any request is billed",
+            )
+        return (
+            False,
+            f"{what}, but every value the wrapper can send ({shown}) is allowed{regenerated}",
+            "",
+        )
+
+    def _source(self, value: Any, field_key: str, facts: OperationFacts) -> tuple[str, str]:
+        param = facts.field_params.get(field_key, field_key)
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:79] + "…"
+        if _same(value, facts.default_value(field_key)):
+            default = facts.parameter_default(field_key)
+            shown = value if default is MISSING else default
+            return (
+                f"{shown!r}, the wrapper's default for {param}",
+                f"change {param}'s default in {self.methods(facts.operation)}",
+            )
+        known = facts.known.get(field_key)
+        if known is not None and any(_same(value, k) for k in known.values):
+            return (
+                f"{value!r}, in the wrapper's own list ({known.pointer})",
+                f"drop {value!r} from {known.pointer}",
+            )
+        return (
+            f"{value!r}, which the wrapper sends for an option",
+            f"stop sending {value!r} for {param}",
+        )
+
+    # responses
+
+    def _response(self, raw: Raw) -> tuple[bool, str, str]:
+        facts = self.facts.get(raw.operation) if self.facts else None
+        parser = facts.parsers.get(raw.field) if facts else None
+        if parser is not None and raw.change in ("enum values added", "enum added"):
+            return self._parsed(raw, parser)
+        if raw.kind == "added":
+            return False, "a new response or field is extra data", ""
+        if raw.kind == "removed":
+            return (
+                True,
+                "callers may read it",
+                "check the wrapper's parsing does not need it "
+                "(nox -s drift -- --live shows real bodies)",
+            )
+        if raw.kind == "required":
+            return False, "the response promises more", ""
+        if raw.kind == "optional":
+            return True, "callers may rely on it", "check the wrapper's parsing copes without it"
+        if raw.kind == "narrowed":
+            return False, "fewer values can come back", ""
+        if raw.kind == "media":
+            return (
+                True,
+                "the wrapper reads JSON bodies",
+                "check with the vendor what the body is now",
+            )
+        facts = self.facts.get(raw.operation) if self.facts else None
+        parser = facts.parsers.get(raw.field) if facts else None
+        if parser is not None and raw.change == "enum values added":
+            return self._parsed(raw, parser)
+        if raw.change.partition(" ")[0] in schemas.CONSTRAINTS or raw.change.startswith(
+            "additionalProperties"
+        ):
+            return False, "responses may hold values outside the old limit", ""
+        return (
+            True,
+            "responses may now hold values the wrapper and callers do not expect",
+            "check the wrapper's parsing of this field (nox -s drift -- --live shows real bodies)",
+        )
+
+    def _parsed(self, raw: Raw, parser: Any) -> tuple[bool, str, str]:
+        name = getattr(parser, "__qualname__", repr(parser))
+        try:
+            with quiet():
+                unknown = parser("drift-unknown-value")
+                results = {v: parser(v) for v in raw.values}
+        except Exception as exc:  # the wrapper's parser is project code
+            return True, f"{name} raised {type(exc).__name__}: {exc}", f"make {name} total again"
+        strange = [v for v, result in results.items() if result == unknown]
+        if strange:
+            shown = ", ".join(repr(v) for v in strange)
+            return (
+                True,
+                f"{name} does not know {shown} (it reads it as {unknown})",
+                f"teach {name} {shown}",
+            )
+        mapped = ", ".join(f"{v!r} → {r}" for v, r in results.items())
+        return False, f"the wrapper's {name} already reads them ({mapped})", ""
+
+
+def _same(left: Any, right: Any) -> bool:
+    try:
+        return json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True)
+    except (TypeError, ValueError):
+        return bool(left == right)
+
+
+def classified(
+    before: Document,
+    after: Document,
+    registry: Registry,
+    facts: WrapperFacts | None,
+) -> list[Change]:
+    raws = diff(contract.build(before), contract.build(after))
+    classifier = Classifier(registry, facts, before, after, raws)
+    return [classifier.classify(raw) for raw in raws]
+
+
+_OPERATION_PLACE = re.compile(r"^\$\.paths\['(?:[^'\\]|\\.)*'\]\.\w+")
+
+
+def _loose(at: str) -> str:
+    # A known violation stays known when its operation moves (a renamed route, GET → POST):
+    # the route change itself is reported as operations removed and added.
+    return _OPERATION_PLACE.sub("$.paths[*].*", at)
+
+
+def _violations(
+    upstream: Document, matched: list[str], registry: Registry, label: str
+) -> list[str]:
+    found = []
+    names = matched or [label]
+    for violation in validity.violations(upstream, names[0]):
+        if any(
+            name in known.specs
+            and _loose(violation.at) == _loose(known.at)
+            and known.message in violation.message
+            for name in names
+            for known in registry.violations
+        ):
+            continue
+        found.append(f"at {violation.at}: {violation.message}")
+    return found
 
 
 def compare(
     source: str,
     ws: Workspace,
     registry: Registry,
-    support: Mapping[str, WrapperMethods],
+    facts: WrapperFacts | None,
     vendor_specs: Iterable[str] = transform.VENDOR_SPECS,
 ) -> UpstreamResult:
+    name, sep, location = source.partition("=")
+    explicit = name if sep and name in set(vendor_specs) else None
+    where = location if explicit else source
     try:
-        upstream = fetch(source)
-        stored = {name: ws.spec(name) for name in vendor_specs}
+        upstream = fetch(where)
+    except Unreachable as exc:
+        return UpstreamResult(source, error=str(exc), unreachable=True)
     except DriftError as exc:
-        return UpstreamResult(source, error=str(exc))
-    matched = matching_specs(upstream, stored)
+        return UpstreamResult(source, violations=(str(exc),))
+    try:
+        stored = {n: ws.spec(n) for n in vendor_specs}
+    except DriftError as exc:
+        return UpstreamResult(source, error=f"cannot read the stored specs: {exc}")
+    matched = [explicit] if explicit else matching_specs(upstream, stored, where)
+    if violations := _violations(upstream, matched, registry, Path(where).name):
+        return UpstreamResult(source, tuple(matched), violations=tuple(violations))
     if not matched:
         known = ", ".join(sorted({p for s in stored.values() for p in s.get("paths") or {}}))
-        return UpstreamResult(source, error=f"shares no path with the stored specs ({known})")
-    baseline = (
-        stored[matched[0]]
-        if len(matched) == 1
-        else transform.merge_specs([stored[n] for n in matched])
-    )
+        names = ", ".join(stored)
+        return UpstreamResult(
+            source,
+            error=(
+                f"shares no path or operation with the stored specs ({known}); name the one "
+                f"it replaces: --upstream {names.split(', ')[0]}={where}"
+            ),
+        )
     try:
-        changes = diff(contract.build(baseline), contract.build(upstream), support)
-    except DriftError as exc:
+        baseline = (
+            stored[matched[0]]
+            if len(matched) == 1
+            else transform.merge_specs([copy.deepcopy(stored[n]) for n in matched])
+        )
+        changes = classified(baseline, upstream, registry, facts)
+        notes = closing_gaps(registry, ws.with_overrides(dict.fromkeys(matched, upstream)))
+    except (DriftError, transform.TransformError) as exc:
         return UpstreamResult(source, tuple(matched), error=str(exc))
-    closing = closing_gaps(registry, ws.with_overrides(dict.fromkeys(matched, upstream)))
-    return UpstreamResult(source, tuple(matched), tuple(changes), tuple(closing))
+    except Exception as exc:  # a valid but strange spec must still give a report
+        return UpstreamResult(
+            source, tuple(matched), error=f"could not compare: {type(exc).__name__}: {exc}"
+        )
+    return UpstreamResult(source, tuple(matched), tuple(changes), tuple(notes))

@@ -7,6 +7,7 @@ modified copy of the tree. In upstream mode a spec can be replaced by another do
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,18 @@ Document = dict[str, Any]
 
 class DriftError(Exception):
     """A check could not run: a missing file, a bad registry entry, an unknown operation."""
+
+
+def resolve_object(target: str) -> Any:
+    """``"package.module:Class.attr"`` → the object, imported from the environment."""
+    module_name, _, qualname = target.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in qualname.split(".") if qualname else []:
+            obj = getattr(obj, part)
+    except Exception as exc:  # importing project code can fail any way; report, not crash
+        raise DriftError(f"cannot find {target}: {type(exc).__name__}: {exc}") from None
+    return obj
 
 
 def parse_document(text: str, source: str) -> Document:
@@ -88,7 +101,8 @@ class Workspace:
 
 def operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """``("POST /v1/video/create", operation)`` for every operation of a spec."""
-    for path, item in (spec.get("paths") or {}).items():
+    paths = spec.get("paths")
+    for path, item in (paths if isinstance(paths, dict) else {}).items():
         if not isinstance(item, dict):
             continue
         for method in HTTP_METHODS:
@@ -111,12 +125,15 @@ def json_pointer(*segments: str) -> str:
 def response_schema_pointer(spec: Mapping[str, Any], key: str, status: str, name: str) -> str:
     """Where the JSON schema of one response sits, as a pointer into the spec."""
     method, _, path = key.partition(" ")
-    response = operation(spec, key, name).get("responses", {}).get(status)
+    responses = operation(spec, key, name).get("responses")
+    response = responses.get(status) if isinstance(responses, dict) else None
     if not isinstance(response, dict):
         raise DriftError(f"{name}: {key} declares no {status} response")
-    content = response.get("content") or {}
+    content = response.get("content")
+    content = content if isinstance(content, dict) else {}
     media = "application/json" if "application/json" in content else next(iter(content), None)
-    if media is None or "schema" not in (content.get(media) or {}):
+    entry = content.get(media) if media is not None else None
+    if not isinstance(entry, dict) or "schema" not in entry:
         raise DriftError(f"{name}: {key} {status} response has no schema")
     return json_pointer(
         "paths", path, method.lower(), "responses", status, "content", media, "schema"

@@ -1,4 +1,11 @@
-"""openapi/ holds scripts, not an installed package: make them importable here."""
+"""openapi/ holds scripts, not an installed package: make them importable here.
+
+drift's own tests run on a fixture project (tests/openapi/fixtures/project): copies of the
+vendor specs as they were stored when the tests were written, and a registry whose code
+pointers name stand-ins (``drift_standin``) instead of the wrapper and the generated
+client. So taking in a new vendor spec, regenerating and changing the wrapper never
+changes what these tests see; the drift report itself checks the real project.
+"""
 
 from __future__ import annotations
 
@@ -13,23 +20,19 @@ import yaml
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-OPENAPI_DIR = Path(__file__).resolve().parents[2] / "openapi"
-sys.path.insert(0, str(OPENAPI_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from drift_testing import FIXTURE_PROJECT, OPENAPI_DIR, write_yaml
 
-ROOT = OPENAPI_DIR.parent
+sys.path.insert(0, str(OPENAPI_DIR))
+sys.path.insert(0, str(FIXTURE_PROJECT))
 
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    """A copy of what the drift checks read: openapi/, the fixtures and the wrapper source.
-
-    The wrapper and generated/ are still imported from the environment; the copied wrapper
-    source only serves the checks that look for the gap comments in it.
-    """
-    ignore = shutil.ignore_patterns("__pycache__")
-    for name in ("openapi", "tests/fixtures", "wrapper"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=ignore)
-    return tmp_path
+    """A copy of the fixture project, to change one file of at a time."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
 
 
 @pytest.fixture
@@ -40,7 +43,6 @@ def edit_yaml(tree: Path) -> Callable[[str, Callable[[dict[str, Any]], None]], N
         path = tree / relative
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         change(data)
-        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-        path.write_text(text, encoding="utf-8")
+        write_yaml(path, data)
 
     return edit

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from drift import registry, validity
 from drift.workspace import Workspace
+from drift_testing import FIXTURE_PROJECT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,7 +22,7 @@ VIDEO_URL_TYPE = (
 
 
 def check(root: Path | None = None) -> dict[str, list[Any]]:
-    ws = Workspace(root) if root else Workspace()
+    ws = Workspace(root or FIXTURE_PROJECT)
     by_subject: dict[str, list[Any]] = {}
     for finding in validity.check_validity(registry.load(ws), ws, SPECS):
         by_subject.setdefault(finding.subject, []).append(finding)
@@ -38,7 +39,9 @@ def test_the_stored_specs_have_only_the_known_violation() -> None:
     assert [f.ok for subject in SPECS for f in found[subject]] == [True, True, True]
     assert found["query-task.yaml"][0].detail == "valid, apart from 1 known violation(s)"
     assert found["create-video.yaml"][0].detail == "valid"
-    (violation,) = validity.violations(Workspace().spec("query-task.yaml"), "query-task.yaml")
+    (violation,) = validity.violations(
+        Workspace(FIXTURE_PROJECT).spec("query-task.yaml"), "query-task.yaml"
+    )
     assert violation.at == VIDEO_URL_TYPE
     assert "'null' is not one of" in violation.message
 
