@@ -5,36 +5,34 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
-
-import httpx
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from ._download import (
     DownloadProgress,
     DownloadState,
     add_resume_note,
+    check_out,
     commit,
     discard,
     nothing_to_download,
     open_temp_beside,
     resolve_destination,
 )
+from ._download_http import afetch, fetch, ready_for_download
 from ._exceptions import (
     AnyAPIError,
     InvalidParameterError,
     VideoGenerationError,
     WaitTimeoutError,
-    make_status_error,
 )
-from ._http import RequestSettings, connection_error
 from ._models import VideoTask
 from ._params import CREATE_OPTIONS, build_create_body, reject_unknown_options
 from ._polling import ProgressCallback, WaitState, check_wait_options
-from ._retry import is_transient
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+    from pathlib import Path
 
     from anyapi_sora_api.models import CreateVideoBody
 
@@ -91,12 +89,6 @@ def parse_queried(body: object, status: int, task_id: str) -> VideoTask:
     return VideoTask.from_json(body, task_id=task_id, http_status=status)
 
 
-def check_out(out: PathLike | None) -> None:
-    """Refuse a taken output file before create spends money on it."""
-    if out is not None and not Path(out).is_dir():
-        resolve_destination(out, "unused", overwrite=False)
-
-
 @contextlib.contextmanager
 def naming_the_task(task_id: str) -> Iterator[None]:
     """Make sure an error after create tells the caller which (billed) task it concerns."""
@@ -109,34 +101,6 @@ def naming_the_task(task_id: str) -> Iterator[None]:
         if task_id not in str(exc):
             exc.note = f"{exc.note}; {hint}" if exc.note else hint
         raise
-
-
-def ready_for_download(task: VideoTask) -> str | None:
-    if task.succeeded and task.video_url:
-        return task.video_url
-    return None
-
-
-def strip_query(url: str) -> str:
-    # Signed URLs carry their signature in the query; keep it out of logs.
-    return str(httpx.URL(url).copy_with(query=None))
-
-
-def failed_attempt(
-    state: DownloadState, exc: BaseException, settings: RequestSettings, attempt: int
-) -> float:
-    """Seconds to wait before the next download attempt, or re-raise the failure."""
-    if not is_transient(exc) or attempt > settings.retry.max_retries:
-        raise exc
-    logger.warning(
-        "downloading task %s failed at %d bytes (%s); attempt %d/%d",
-        state.task_id,
-        state.written,
-        exc,
-        attempt,
-        settings.retry.max_retries,
-    )
-    return settings.retry.delay(exc, attempt)
 
 
 class Videos:
@@ -233,7 +197,7 @@ class Videos:
         state = DownloadState(tid, url, on_progress)
         file, temp = open_temp_beside(target)
         try:
-            self._fetch(state, file)
+            fetch(self, state, file)
             commit(file, temp, target, overwrite=overwrite)
         except BaseException as exc:
             discard(file, temp)
@@ -241,67 +205,6 @@ class Videos:
             raise
         logger.info("task %s: saved %d bytes to %s", tid, state.written, target)
         return target
-
-    def _fetch(self, state: DownloadState, file: BinaryIO) -> None:
-        settings = self._client._settings
-        attempt = 0
-        while True:
-            try:
-                if self._fetch_once(state, file):
-                    return
-            except AnyAPIError as exc:
-                attempt += 1
-                settings.clock.sleep(failed_attempt(state, exc, settings, attempt))
-            else:
-                # Outside the try: a failed re-query (already retried by retrieve) is the
-                # error to report, not a download attempt that failed.
-                state.url = self._fresh_url(state)
-
-    def _fetch_once(self, state: DownloadState, file: BinaryIO) -> bool:
-        """One GET of the file; False when the signed URL has expired and needs refreshing."""
-        http = self._client._http
-        logger.debug("GET %s %s", strip_query(state.url), state.request_headers().get("Range", ""))
-        try:
-            # No Authorization: the file host is another domain and needs no key.
-            with http.stream(
-                "GET",
-                state.url,
-                headers=state.request_headers(),
-                timeout=self._client._settings.timeout,
-                follow_redirects=True,
-            ) as response:
-                logger.debug(
-                    "GET %s -> %d %s",
-                    strip_query(state.url),
-                    response.status_code,
-                    response.reason_phrase,
-                )
-                if state.is_expired_url(response):
-                    return False
-                if not response.is_success:
-                    response.read()
-                    raise make_status_error(response)
-                state.start(response, file)
-                # Chunks as they arrive: a dropped connection loses nothing already received,
-                # and memory stays at one network read.
-                for chunk in response.iter_bytes():
-                    file.write(chunk)
-                    state.wrote(len(chunk))
-                state.finish()
-                return True
-        except httpx.RequestError as exc:
-            raise connection_error(
-                exc, exc.request, idempotent=True, shown=f"GET {strip_query(state.url)}"
-            ) from exc
-
-    def _fresh_url(self, state: DownloadState) -> str:
-        logger.info("task %s: video URL expired; asking for a fresh one", state.task_id)
-        state.url_refreshed = True
-        task = self.retrieve(state.task_id)
-        url = ready_for_download(task)
-        if url is None:
-            raise nothing_to_download(task)
-        return url
 
     def generate(
         self,
@@ -421,75 +324,18 @@ class AsyncVideos:
         state = DownloadState(tid, url, on_progress)
         file, temp = open_temp_beside(target)
         try:
-            await self._fetch(state, file)
-            commit(file, temp, target, overwrite=overwrite)
+            await afetch(self, state, file)
+            # fsync and rename off the event loop: fsync of a large file takes a while.
+            # anyio, not asyncio: it comes with httpx and works under trio too.
+            import anyio.to_thread
+
+            await anyio.to_thread.run_sync(partial(commit, file, temp, target, overwrite=overwrite))
         except BaseException as exc:
             discard(file, temp)
             add_resume_note(exc, tid)
             raise
         logger.info("task %s: saved %d bytes to %s", tid, state.written, target)
         return target
-
-    async def _fetch(self, state: DownloadState, file: BinaryIO) -> None:
-        settings = self._client._settings
-        attempt = 0
-        while True:
-            try:
-                if await self._fetch_once(state, file):
-                    return
-            except AnyAPIError as exc:
-                attempt += 1
-                await settings.clock.asleep(failed_attempt(state, exc, settings, attempt))
-            else:
-                # Outside the try: a failed re-query (already retried by retrieve) is the
-                # error to report, not a download attempt that failed.
-                state.url = await self._fresh_url(state)
-
-    async def _fetch_once(self, state: DownloadState, file: BinaryIO) -> bool:
-        """One GET of the file; False when the signed URL has expired and needs refreshing."""
-        http = self._client._http
-        logger.debug("GET %s %s", strip_query(state.url), state.request_headers().get("Range", ""))
-        try:
-            # No Authorization: the file host is another domain and needs no key.
-            async with http.stream(
-                "GET",
-                state.url,
-                headers=state.request_headers(),
-                timeout=self._client._settings.timeout,
-                follow_redirects=True,
-            ) as response:
-                logger.debug(
-                    "GET %s -> %d %s",
-                    strip_query(state.url),
-                    response.status_code,
-                    response.reason_phrase,
-                )
-                if state.is_expired_url(response):
-                    return False
-                if not response.is_success:
-                    await response.aread()
-                    raise make_status_error(response)
-                state.start(response, file)
-                # As in Videos._fetch_once. Disk writes of one network read are short; a
-                # thread hop per chunk would cost more than the write.
-                async for chunk in response.aiter_bytes():
-                    file.write(chunk)
-                    state.wrote(len(chunk))
-                state.finish()
-                return True
-        except httpx.RequestError as exc:
-            raise connection_error(
-                exc, exc.request, idempotent=True, shown=f"GET {strip_query(state.url)}"
-            ) from exc
-
-    async def _fresh_url(self, state: DownloadState) -> str:
-        logger.info("task %s: video URL expired; asking for a fresh one", state.task_id)
-        state.url_refreshed = True
-        task = await self.retrieve(state.task_id)
-        url = ready_for_download(task)
-        if url is None:
-            raise nothing_to_download(task)
-        return url
 
     async def generate(
         self,
