@@ -9,6 +9,7 @@ from anyapi_sora._config import (
     API_KEY_ENV,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
+    ends_in_version,
     is_loopback_host,
     resolve_api_key,
     resolve_base_url,
@@ -169,3 +170,52 @@ def test_credentials_in_the_base_url_are_refused_without_echoing_them() -> None:
     with pytest.raises(AnyAPIError, match="must not contain a user name") as info:
         resolve_base_url("https://user:hunter2@gw.example.com", allow_insecure_http=False)
     assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "key", ["sk-“pasted”-0123456789", "sk-0123456789—abc", "sk-ключ-0123456789"]
+)
+def test_a_non_ascii_key_is_refused_without_echoing_it(key: str) -> None:
+    with pytest.raises(AnyAPIError, match="non-ASCII") as info:
+        resolve_api_key(key)
+    assert key not in str(info.value)
+    assert "“" not in str(info.value)
+    assert info.value.problem == "key_non_ascii"  # type: ignore[attr-defined]
+
+
+def test_a_non_ascii_key_never_reaches_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    from anyapi_sora import AnyAPI
+
+    monkeypatch.setenv(API_KEY_ENV, "sk-“0123456789”")
+    with pytest.raises(AnyAPIError, match="ANYAPI_API_KEY"):
+        AnyAPI()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://gw.example/?region=eu",
+        "https://gw.example/proxy?token=SECRET",
+        "https://gw.example/#x",
+    ],
+)
+def test_a_base_url_with_a_query_or_fragment_is_refused(url: str) -> None:
+    with pytest.raises(AnyAPIError, match="query string or fragment") as info:
+        resolve_base_url(url, allow_insecure_http=False)
+    assert "SECRET" not in str(info.value)
+    assert info.value.problem == "base_url_query"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("url", "versioned"),
+    [
+        ("https://gw.example/v1", True),
+        ("https://gw.example/v1/", True),
+        ("https://gw.example/proxy/V1", True),
+        ("https://gw.example", False),
+        ("https://gw.example/v1beta", False),
+        ("https://gw.example/api", False),
+    ],
+)
+def test_a_base_url_ending_in_v1_is_recognised(url: str, versioned: bool) -> None:
+    assert ends_in_version(httpx.URL(url)) is versioned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 from pathlib import Path
@@ -11,7 +12,11 @@ import pytest
 from anyapi_sora._download import (
     DownloadState,
     IncompleteDownload,
+    ProblemKind,
+    RetryBudget,
+    check_out,
     commit,
+    destination_problem,
     discard,
     filename_for,
     open_temp_beside,
@@ -100,6 +105,74 @@ def test_a_user_folder_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert resolve_destination("~/v.mp4", TASK_ID, overwrite=False) == tmp_path / "v.mp4"
 
 
+needs_mkfifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+
+
+@needs_mkfifo
+def test_a_fifo_is_refused_even_with_overwrite(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "out.mp4")
+    for overwrite in (False, True):
+        with pytest.raises(FileExistsError, match="FIFO"):
+            resolve_destination(tmp_path / "out.mp4", TASK_ID, overwrite=overwrite)
+        with pytest.raises(FileExistsError, match="FIFO"):
+            check_out(tmp_path / "out.mp4", overwrite=overwrite)
+
+
+@needs_mkfifo
+def test_a_fifo_where_a_folder_was_meant_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "videos")
+    _, problem = destination_problem(f"{tmp_path}/videos/", None, overwrite=True)
+    assert problem is not None
+    assert problem.kind is ProblemKind.UNDER_A_FILE
+
+
+def test_a_path_under_a_regular_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "afile.txt").write_text("notes")
+    for out in ("afile.txt/out.mp4", "afile.txt/deeper/out.mp4", "afile.txt/"):
+        with pytest.raises(NotADirectoryError) as info:
+            check_out(tmp_path / out if not out.endswith("/") else f"{tmp_path}/{out}")
+        assert info.value.filename == str(tmp_path / "afile.txt")
+
+
+def test_check_out_accepts_what_download_can_make(tmp_path: Path) -> None:
+    (tmp_path / "old.mp4").write_bytes(b"old")
+    check_out(None)
+    check_out(tmp_path / "new.mp4")
+    check_out(tmp_path / "missing" / "folders" / "new.mp4")
+    check_out(f"{tmp_path}/missing/")
+    check_out(tmp_path)
+    check_out(tmp_path / "old.mp4", overwrite=True)
+    with pytest.raises(FileExistsError):
+        check_out(tmp_path / "old.mp4")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.mp4"]  # nothing made
+
+
+def test_a_folder_that_cannot_be_written_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode, **kw: Path(path) != tmp_path and real_access(path, mode)
+    )
+    for out in (tmp_path / "v.mp4", tmp_path / "a" / "b" / "v.mp4", tmp_path, f"{tmp_path}/a/"):
+        with pytest.raises(PermissionError) as info:
+            check_out(out)
+        assert info.value.filename == str(tmp_path)
+
+
+def test_a_temp_file_that_cannot_be_made_is_named_after_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise PermissionError(errno.EACCES, "Permission denied", "/somewhere/.x.part")
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(PermissionError) as info:
+        open_temp_beside(tmp_path / "v.mp4")
+    assert info.value.filename == str(tmp_path)
+    assert ".part" not in str(info.value)
+
+
 # --------------------------------------------------------------------------- temp file
 
 
@@ -135,6 +208,42 @@ def test_commit_with_overwrite_replaces(tmp_path: Path) -> None:
     file.write(b"new")
     commit(file, temp, target, overwrite=True)
     assert target.read_bytes() == b"new"
+
+
+class _CloseFails(io.BytesIO):
+    def close(self) -> None:
+        super().close()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_discard_removes_the_temp_file_even_when_closing_fails(tmp_path: Path) -> None:
+    real, temp = open_temp_beside(tmp_path / "out.mp4")
+    real.close()
+    discard(_CloseFails(), temp)  # the caller's own error is the one to raise: not this one
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_mkfifo
+def test_commit_never_replaces_a_fifo(tmp_path: Path) -> None:
+    target = tmp_path / "out.mp4"
+    file, temp = open_temp_beside(target)
+    file.write(b"new")
+    os.mkfifo(target)
+    with pytest.raises(FileExistsError, match="FIFO"):
+        commit(file, temp, target, overwrite=True)
+    discard(file, temp)
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_the_retry_budget_renews_on_progress_up_to_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    budget = RetryBudget(max_retries=2)
+    assert budget.failed(0)
+    assert budget.failed(0)
+    assert not budget.failed(0)  # three failures in a row, none got further
+    budget = RetryBudget(max_retries=2)
+    assert all(budget.failed(written) for written in range(1, 100))
+    assert not budget.failed(100)  # the 100th failure ends it, progress or not
+    assert not RetryBudget(max_retries=0).failed(10)
 
 
 def test_discard_removes_the_temp_file_and_tolerates_it_gone(tmp_path: Path) -> None:

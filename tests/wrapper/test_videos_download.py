@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
+import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,9 @@ from anyapi_sora import (
     PermissionDeniedError,
     VideoGenerationError,
     VideoTask,
+    _download,
+    _videos_async,
+    _videos_sync,
 )
 from anyapi_sora._download import filename_for
 from client_harness import (
@@ -365,13 +372,43 @@ def test_a_short_body_is_resumed_too(api: Harness, tmp_path: Path) -> None:
     assert api.gateway.files.requests[1].headers["range"] == "bytes=5000-"
 
 
-def test_resuming_is_bounded_by_max_retries(api: Harness, tmp_path: Path) -> None:
+def test_a_flaky_link_that_delivers_more_each_try_finishes(api: Harness, tmp_path: Path) -> None:
+    # Ten cuts with max_retries=3: each try got further, so each one renewed the budget.
     client = api.make_client(max_retries=3)
     step = 1000
-    api.gateway.files.queue(*[ranged_file(cut_at=step * (i + 1)) for i in range(10)])
+    api.gateway.files.queue(*[ranged_file(cut_at=step * (i + 1)) for i in range(10)], ranged_file())
+    dest = tmp_path / "v.mp4"
+    api.videos_of(client).download(completed(), dest)
+    assert dest.read_bytes() == VIDEO
+    assert api.gateway.files.count == 11
+    assert leftovers(tmp_path, dest) == []
+
+
+def test_tries_that_deliver_nothing_new_are_bounded_by_max_retries(
+    api: Harness, tmp_path: Path
+) -> None:
+    client = api.make_client(max_retries=3)
+    # Progress up to 2000 bytes, then every try fails before sending a byte.
+    api.gateway.files.queue(
+        ranged_file(cut_at=1000), ranged_file(cut_at=2000), *[error_reply(503)] * 5
+    )
+    with pytest.raises(InternalServerError):
+        api.videos_of(client).download(completed(), tmp_path / "v.mp4")
+    # 1000 and 2000 got further (each renews the budget), then three 503s: the third
+    # failure without progress is one more than max_retries allows after the last renewal.
+    assert api.gateway.files.count == 5
+    assert leftovers(tmp_path) == []
+
+
+def test_progress_cannot_renew_the_budget_forever(
+    api: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_download, "MAX_FAILED_TRIES", 5)
+    client = api.make_client(max_retries=3)
+    api.gateway.files.queue(*[ranged_file(cut_at=100 * (i + 1)) for i in range(10)])
     with pytest.raises(APIConnectionError):
         api.videos_of(client).download(completed(), tmp_path / "v.mp4")
-    assert api.gateway.files.count == 4
+    assert api.gateway.files.count == 5
     assert leftovers(tmp_path) == []
 
 
@@ -478,3 +515,195 @@ def test_a_failure_message_leaves_out_the_url_signature(api: Harness, tmp_path: 
 
 def test_json_reply_helper_is_a_fresh_response_each_time() -> None:
     assert json_reply({}) is not json_reply({})
+
+
+# --------------------------------------------------------------------------- a full disk
+
+
+class FullDisk:
+    """A temp file on a disk that fills up: writes past `room` bytes fail, and so does every
+    flush after that (closing flushes), as on a real full file system."""
+
+    def __init__(self, real: Any, room: int) -> None:
+        self.real = real
+        self.room = room
+        self.full = False
+        self.first: OSError | None = None
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self.room:
+            self.full = True
+            self.first = OSError(errno.ENOSPC, "No space left on device (first)")
+            raise self.first
+        self.room -= len(data)
+        return self.real.write(data)
+
+    def flush(self) -> None:
+        if self.full:
+            raise OSError(errno.ENOSPC, "No space left on device (again)")
+        self.real.flush()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.real.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+@pytest.mark.parametrize("room", [0, 3000], ids=["empty", "part-written"])
+def test_a_full_disk_leaves_no_temp_file_and_raises_the_first_error(
+    api: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, room: int
+) -> None:
+    disks: list[FullDisk] = []
+
+    def open_on_a_full_disk(target: Path) -> tuple[Any, Path]:
+        real, temp = _download.open_temp_beside(target)
+        disks.append(FullDisk(real, room))
+        return disks[-1], temp
+
+    for module in (_videos_sync, _videos_async):
+        monkeypatch.setattr(module, "open_temp_beside", open_on_a_full_disk)
+    api.gateway.files.queue(ranged_file())
+    dest = tmp_path / "v.mp4"
+    with pytest.raises(OSError, match="first") as info:
+        api.videos.download(completed(), dest)
+    assert info.value is disks[0].first
+    assert not dest.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_flush_that_fails_at_commit_leaves_no_temp_file(
+    api: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The writes fit in the buffer; the disk fills when commit flushes them.
+    disks: list[FullDisk] = []
+
+    def open_on_a_full_disk(target: Path) -> tuple[Any, Path]:
+        real, temp = _download.open_temp_beside(target)
+        disks.append(FullDisk(real, len(VIDEO)))
+        return disks[-1], temp
+
+    def flush_fails(self: FullDisk) -> None:
+        self.full = True
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    for module in (_videos_sync, _videos_async):
+        monkeypatch.setattr(module, "open_temp_beside", open_on_a_full_disk)
+    monkeypatch.setattr(FullDisk, "flush", flush_fails)
+    api.gateway.files.queue(file_reply())
+    with pytest.raises(OSError, match="No space left"):
+        api.videos.download(completed(), tmp_path / "v.mp4")
+    assert leftovers(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- only regular files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_fifo_is_never_replaced(api: Harness, tmp_path: Path, overwrite: bool) -> None:
+    fifo = tmp_path / "v.mp4"
+    os.mkfifo(fifo)
+    with pytest.raises(FileExistsError, match="FIFO"):
+        api.videos.download(completed(), fifo, overwrite=overwrite)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert api.gateway.files.count == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_a_fifo_that_appears_during_the_download_is_not_replaced(
+    api: Harness, tmp_path: Path
+) -> None:
+    dest = tmp_path / "v.mp4"
+
+    def make_fifo(done: int, total: int | None) -> None:
+        if done == total:
+            os.mkfifo(dest)
+
+    api.gateway.files.queue(file_reply())
+    with pytest.raises(FileExistsError, match="FIFO"):
+        api.videos.download(completed(), dest, overwrite=True, on_progress=make_fifo)
+    assert stat.S_ISFIFO(dest.stat().st_mode)
+    assert leftovers(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- out, before create
+
+
+def _deny_writing_in(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """What a read-only folder looks like, even to root (who may write anywhere)."""
+    real_access = os.access
+
+    def access(path: Any, mode: int, **kwargs: Any) -> bool:
+        if Path(path) == folder and mode & os.W_OK:
+            return False
+        return real_access(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+
+
+def test_out_under_a_regular_file_is_refused_before_create(api: Harness, tmp_path: Path) -> None:
+    (tmp_path / "afile.txt").write_text("notes")
+    with pytest.raises(NotADirectoryError) as info:
+        api.videos.generate("a corgi", out=tmp_path / "afile.txt" / "out.mp4")
+    assert info.value.filename == str(tmp_path / "afile.txt")
+    assert api.gateway.create.count == 0
+
+
+def test_out_in_a_folder_we_cannot_write_is_refused_before_create(
+    api: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _deny_writing_in(monkeypatch, tmp_path)
+    for out in (tmp_path / "v.mp4", tmp_path / "new" / "v.mp4", f"{tmp_path}/new/", tmp_path):
+        with pytest.raises(PermissionError):
+            api.videos.generate("a corgi", out=out)
+    assert api.gateway.create.count == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_out_that_is_a_fifo_is_refused_before_create(api: Harness, tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "v.mp4")
+    with pytest.raises(FileExistsError, match="FIFO"):
+        api.videos.generate("a corgi", out=tmp_path / "v.mp4")
+    assert api.gateway.create.count == 0
+
+
+def test_out_with_a_trailing_slash_is_a_new_folder(api: Harness, tmp_path: Path) -> None:
+    api.gateway.create.queue(task_reply())
+    api.gateway.query.queue(done_reply())
+    api.gateway.files.queue(file_reply())
+    api.videos.generate("a corgi", out=f"{tmp_path}/renders/", poll_interval=1)
+    assert (tmp_path / "renders" / filename_for(TASK_ID)).read_bytes() == VIDEO
+
+
+# --------------------------------------------------------------------------- async: off the loop
+
+
+def test_the_async_fsync_and_rename_run_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = Harness("async")
+    seen: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        seen.append(f"fsync in {threading.current_thread().name}")
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        seen.append(f"replace in {threading.current_thread().name}")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(_download.os, "fsync", fsync)
+    monkeypatch.setattr(_download.os, "replace", replace)
+    try:
+        api.gateway.files.queue(file_reply())
+        api.videos.download(completed(), tmp_path / "v.mp4")
+    finally:
+        api.close()
+    loop_thread = threading.current_thread().name
+    assert len(seen) == 2
+    assert all(not entry.endswith(f" in {loop_thread}") for entry in seen), seen

@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from ._download import DownloadState, resolve_destination
+# Re-exported for both clients' generate() and download().
+from ._download import check_out as check_out
+from ._download_http import ready_for_download as ready_for_download
 from ._exceptions import AnyAPIError, InvalidParameterError
 from ._models import VideoTask
-from ._retry import is_transient
 
 if TYPE_CHECKING:
     from anyapi_sora_api.models import CreateVideoBody
 
-    from ._http import RequestSettings
 
 logger = logging.getLogger("anyapi_sora")
 
@@ -71,37 +68,3 @@ def parse_queried(body: object, status: int, task_id: str) -> VideoTask:
     # Gap 2: the query schema requires fields that pending tasks lack and misses many
     # real ones; VideoTask parses the real shapes. The id stays the one we were given.
     return VideoTask.from_json(body, task_id=task_id, http_status=status)
-
-
-def check_out(out: PathLike | None) -> None:
-    """Refuse a taken output file before create spends money on it."""
-    if out is not None and not Path(out).is_dir():
-        resolve_destination(out, "unused", overwrite=False)
-
-
-def ready_for_download(task: VideoTask) -> str | None:
-    if task.succeeded and task.video_url:
-        return task.video_url
-    return None
-
-
-def strip_query(url: str) -> str:
-    # Signed URLs carry their signature in the query; keep it out of logs.
-    return str(httpx.URL(url).copy_with(query=None))
-
-
-def failed_attempt(
-    state: DownloadState, exc: BaseException, settings: RequestSettings, attempt: int
-) -> float:
-    """Seconds to wait before the next download attempt, or re-raise the failure."""
-    if not is_transient(exc) or attempt > settings.retry.max_retries:
-        raise exc
-    logger.warning(
-        "downloading task %s failed at %d bytes (%s); attempt %d/%d",
-        state.task_id,
-        state.written,
-        exc,
-        attempt,
-        settings.retry.max_retries,
-    )
-    return settings.retry.delay(exc, attempt)

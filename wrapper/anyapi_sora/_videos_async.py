@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, BinaryIO
-
-import httpx
+from functools import partial
+from typing import TYPE_CHECKING
 
 from ._download import (
     DownloadProgress,
@@ -17,8 +16,8 @@ from ._download import (
     open_temp_beside,
     resolve_destination,
 )
-from ._exceptions import AnyAPIError, make_status_error
-from ._http import connection_error
+from ._download_http import afetch
+from ._exceptions import AnyAPIError
 from ._models import VideoTask
 from ._notes import naming_the_task
 from ._params import CREATE_OPTIONS, build_create_body, reject_unknown_options
@@ -36,12 +35,10 @@ from ._videos import (
     TaskRef,
     check_out,
     create_request,
-    failed_attempt,
     parse_created,
     parse_queried,
     query_request,
     ready_for_download,
-    strip_query,
     task_id_of,
 )
 
@@ -172,75 +169,18 @@ class AsyncVideos:
         state = DownloadState(tid, url, on_progress)
         file, temp = open_temp_beside(target)
         try:
-            await self._fetch(state, file)
-            commit(file, temp, target, overwrite=overwrite)
+            await afetch(self, state, file)
+            # fsync and rename off the event loop: fsync of a large file takes a while.
+            # anyio, not asyncio: it comes with httpx and works under trio too.
+            import anyio.to_thread
+
+            await anyio.to_thread.run_sync(partial(commit, file, temp, target, overwrite=overwrite))
         except BaseException as exc:
             discard(file, temp)
             add_resume_note(exc, tid)
             raise
         logger.info("task %s: saved %d bytes to %s", tid, state.written, target)
         return target
-
-    async def _fetch(self, state: DownloadState, file: BinaryIO) -> None:
-        settings = self._client._settings
-        attempt = 0
-        while True:
-            try:
-                if await self._fetch_once(state, file):
-                    return
-            except AnyAPIError as exc:
-                attempt += 1
-                await settings.clock.asleep(failed_attempt(state, exc, settings, attempt))
-            else:
-                # Outside the try: a failed re-query (already retried by retrieve) is the
-                # error to report, not a download attempt that failed.
-                state.url = await self._fresh_url(state)
-
-    async def _fetch_once(self, state: DownloadState, file: BinaryIO) -> bool:
-        """One GET of the file; False when the signed URL has expired and needs refreshing."""
-        http = self._client._http
-        logger.debug("GET %s %s", strip_query(state.url), state.request_headers().get("Range", ""))
-        try:
-            # No Authorization: the file host is another domain and needs no key.
-            async with http.stream(
-                "GET",
-                state.url,
-                headers=state.request_headers(),
-                timeout=self._client._settings.timeout,
-                follow_redirects=True,
-            ) as response:
-                logger.debug(
-                    "GET %s -> %d %s",
-                    strip_query(state.url),
-                    response.status_code,
-                    response.reason_phrase,
-                )
-                if state.is_expired_url(response):
-                    return False
-                if not response.is_success:
-                    await response.aread()
-                    raise make_status_error(response)
-                state.start(response, file)
-                # As in Videos._fetch_once. Disk writes of one network read are short; a
-                # thread hop per chunk would cost more than the write.
-                async for chunk in response.aiter_bytes():
-                    file.write(chunk)
-                    state.wrote(len(chunk))
-                state.finish()
-                return True
-        except httpx.RequestError as exc:
-            raise connection_error(
-                exc, exc.request, idempotent=True, shown=f"GET {strip_query(state.url)}"
-            ) from exc
-
-    async def _fresh_url(self, state: DownloadState) -> str:
-        logger.info("task %s: video URL expired; asking for a fresh one", state.task_id)
-        state.url_refreshed = True
-        task = await self.retrieve(state.task_id)
-        url = ready_for_download(task)
-        if url is None:
-            raise nothing_to_download(task)
-        return url
 
     async def generate(
         self,

@@ -170,3 +170,54 @@ def _restore_library_logger():
     logger.handlers[:] = saved[0]
     logger.setLevel(saved[1])
     logger.propagate = saved[2]
+
+
+class InProcess:
+    """Runs the command inside this process (no interpreter start-up: ~10x faster than `Cli`)
+    against `server`, in `cwd`, with the library in test mode. For what is not about the
+    process itself (signals, exit status as the shell sees it)."""
+
+    def __init__(self, server: MockServer, cwd: Path, capsys: pytest.CaptureFixture[str]):
+        self.server = server
+        self.cwd = cwd
+        self._capsys = capsys
+
+    def __call__(self, *args: str, connect: bool = True) -> Result:
+        from anyapi_sora.cli._app import run
+
+        prefix = ["--api-key", self.server.api_key, "--base-url", self.server.base_url]
+        self._capsys.readouterr()  # drop whatever came before
+        code = run([*prefix, *args] if connect else list(args))
+        captured = self._capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+
+def _in_process(
+    server: MockServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[InProcess]:
+    from anyapi_sora._clock import is_testing, set_testing
+
+    for name in [name for name in os.environ if name.startswith("ANYAPI_")]:
+        monkeypatch.delenv(name)
+    for name in _TERMINAL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    previous = is_testing()
+    set_testing(True)
+    try:
+        yield InProcess(server, tmp_path, capsys)
+    finally:
+        set_testing(previous)
+
+
+@pytest.fixture
+def inproc(server, tmp_path, capsys, monkeypatch) -> Iterator[InProcess]:
+    yield from _in_process(server, tmp_path, capsys, monkeypatch)
+
+
+@pytest.fixture
+def slow_inproc(slow_server, tmp_path, capsys, monkeypatch) -> Iterator[InProcess]:
+    yield from _in_process(slow_server, tmp_path, capsys, monkeypatch)

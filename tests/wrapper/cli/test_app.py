@@ -99,7 +99,7 @@ def test_an_output_file_in_a_missing_folder_is_fine_but_under_a_file_is_not(caps
     code = run([*NOWHERE, "generate", "x", "--out", str(tmp_path / "file" / "a.mp4")])
 
     assert code == 2
-    assert "is not a folder" in capsys.readouterr().err
+    assert "not a folder" in capsys.readouterr().err
 
 
 def test_the_cli_runs_as_a_module():

@@ -492,9 +492,9 @@ def test_a_create_refused_by_the_library_is_journaled_as_not_created(
     assert code == 1
     row = json.loads(capsys.readouterr().out)
     assert row["state"] == "not_created"
-    assert "extra_body['n']" in row["error"]
+    assert "--extra n" in row["error"]  # the command line's words, not the library's
     events = [e["event"] for e in journal_events(out)]
-    assert events == ["creating", "create_failed"]
+    assert events == ["settings", "creating", "create_failed"]
     assert server.create_count == 0
 
 

@@ -62,12 +62,16 @@ def test_repeated_prompts_get_distinct_keys():
     [
         ('{"prompt": "x", "colour": "red"}', "unknown field(s) colour; known: "),
         ("{not json", "not valid JSON"),
-        ("[1]", None),  # not JSON-looking: a plain prompt
+        ("[1, 2]", "line 1: this line is JSON (an array), not a prompt"),
+        ("42", "JSON (a number), not a prompt"),
+        ("null", "JSON (null), not a prompt"),
+        ('"a corgi, quoted"', None),  # a JSON string stays a plain prompt, quotes and all
+        ("[a corgi] in brackets", None),  # not JSON: a plain prompt
         ('{"prompt": ""}', '"prompt" must be a non-empty string'),
         ('{"prompt": "x", "size": "huge"}', "invalid size"),
         ('{"prompt": "x", "duration": 0}', "invalid duration"),
         ('{"prompt": "x", "images": ["ftp://x"]}', "invalid images[0]"),
-        ('{"prompt": "x", "extra": {"model": "y"}}', "invalid extra_body"),
+        ('{"prompt": "x", "extra": {"model": "y"}}', "put it at the top level of the line"),
         ('{"prompt": "x", "extra": [1]}', '"extra" must be a JSON object'),
         ('{"prompt": "x", "out": "../x.mp4"}', "inside the output folder"),
         ('{"prompt": "x", "out": "/tmp/x.mp4"}', "inside the output folder"),

@@ -170,7 +170,7 @@ def test_invalid_input_with_json_prints_a_json_error(cli, server):
     data = result.json()
     assert data["error"]["type"] == "InvalidParameterError"
     assert data["error"]["exit_code"] == 2
-    assert "images[0]" in data["error"]["message"]
+    assert data["error"]["message"].startswith("--image: ")  # the option, not images[0]
     assert server.create_count == 0
 
 

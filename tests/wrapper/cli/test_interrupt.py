@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import signal
 import sys
 
 import pytest
@@ -101,3 +102,54 @@ def test_ctrl_c_during_a_batch_create_still_journals_the_task(cli, server):
     assert rerun.code == 0, rerun
     assert "unknown" not in rerun.stderr
     assert server.create_count == 1
+
+
+def test_sigterm_is_handled_like_ctrl_c(slow_cli, slow_server):
+    # `timeout 3 anyapi-sora generate ...`, a container stopping, a plain `kill`.
+    process = slow_cli.start("generate", "a corgi surfing", "--out", "c.mp4", "--json")
+    slow_cli.wait_until(lambda: _started_waiting(slow_server), "the command to start waiting")
+
+    process.send_signal(signal.SIGTERM)
+    result = slow_cli.finish(process)
+
+    assert result.code == 143, result
+    (task_id,) = slow_server.tasks
+    assert "Terminated" in result.stderr
+    assert f"wait {task_id} --out c.mp4 --json" in result.stderr
+    assert result.json()["error"]["exit_code"] == 143
+    assert "Traceback" not in result.stderr
+
+
+def test_sigterm_during_a_batch_journals_and_prints_the_resume_command(slow_cli, slow_server):
+    (slow_cli.cwd / "prompts.txt").write_text("a corgi\na cat\n", encoding="utf-8")
+    process = slow_cli.start("batch", "prompts.txt", "--out-dir", "out")
+    slow_cli.wait_until(lambda: len(slow_server.requests_to("query")) >= 2, "polling")
+
+    process.send_signal(signal.SIGTERM)
+    result = slow_cli.finish(process)
+
+    assert result.code == 143, result
+    assert "resume with:" in result.stderr
+    assert "batch prompts.txt --out-dir out" in result.stderr
+    journal = (slow_cli.cwd / "out" / "journal.jsonl").read_text(encoding="utf-8")
+    for task_id in slow_server.tasks:
+        assert f'"task_id":"{task_id}"' in journal
+
+
+def test_ctrl_c_while_saving_a_finished_video_says_it_is_ready(cli, server):
+    server.inject("download", Fault.hang(30), rate=1.0)  # the file host never answers
+    process = cli.start("generate", "a corgi", "--out", "c.mp4")
+    cli.wait_until(lambda: server.requests_to("download"), "the download to start")
+
+    result = cli.interrupt(process)
+
+    assert result.code == 130, result
+    (task_id,) = server.tasks
+    assert "is finished" in result.stderr
+    assert "ready to download" in result.stderr
+    assert "keeps running" not in result.stderr
+    assert f"Download it with:  anyapi-sora --base-url {server.base_url} download {task_id}" in (
+        result.stderr
+    )
+    assert not list(cli.cwd.glob("*.part"))
+    assert not list(cli.cwd.glob(".*.part"))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from anyapi_sora import TaskStatus, VideoTask
+from anyapi_sora.cli import _progress
 from anyapi_sora.cli._logging import SecretRedactor
 from anyapi_sora.cli._progress import BatchProgress, Reporter, should_animate
 from rich.console import Console
@@ -89,3 +91,58 @@ def test_a_pipe_is_never_animated_even_with_force_color(monkeypatch):
     monkeypatch.setenv("FORCE_COLOR", "1")
 
     assert not should_animate(Console(file=io.StringIO()))
+
+
+class _FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_long_download_without_a_terminal_prints_periodic_lines(monkeypatch):
+    clock = _FakeClock()
+    monkeypatch.setattr(_progress, "_clock", clock)
+    reporter, stream = _reporter(terminal=False)
+    total = 2_000_000_000
+    dest = Path("videos/corgi.mp4")
+
+    with reporter.download_progress("sora-2:task_1", dest) as bar:
+        for step in range(1, 101):  # 100 chunks of 20 MB, 3 s apart: 5 minutes in all
+            clock.now += 3
+            bar.update(step * 20_000_000, total)
+
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == f"downloading sora-2:task_1 to {dest}"
+    progress_lines = lines[1:]
+    # One line per 10 s or so (every fourth chunk), not one per chunk, none at the end.
+    assert 20 <= len(progress_lines) <= 30
+    assert "downloading sora-2:task_1: 80.0 MB of 2.0 GB (4%)" in progress_lines[0]
+    assert all("of 2.0 GB" in line for line in progress_lines)
+
+
+def test_a_long_wait_without_change_still_prints_a_line_now_and_then(monkeypatch):
+    clock = _FakeClock()
+    monkeypatch.setattr(_progress, "_clock", clock)
+    reporter, stream = _reporter(terminal=False)
+
+    with reporter.task_progress("sora-2:task_1") as bar:
+        for _ in range(30):  # 30 polls, 10 s apart, all "processing 40%": 5 minutes
+            clock.now += 10
+            bar.update(_task(TaskStatus.PROCESSING, 40))
+
+    lines = stream.getvalue().splitlines()
+    assert 4 <= len(lines) <= 6  # the first, then about one a minute
+    assert all(line.endswith("processing 40%") for line in lines)
+
+
+def test_events_are_left_to_the_log_when_it_shows_them():
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=False, width=100)
+    reporter = Reporter(console, animate=False, redact=SecretRedactor(), events_logged=True)
+
+    reporter.event("created task sora-2:task_1")
+    reporter.info("downloading sora-2:task_1 to c.mp4")
+
+    assert stream.getvalue() == "downloading sora-2:task_1 to c.mp4\n"

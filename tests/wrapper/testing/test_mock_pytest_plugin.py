@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyapi_sora.testing
 import pytest
+from anyapi_sora._clock import is_testing
 
 if TYPE_CHECKING:
     import httpx
@@ -58,6 +59,45 @@ class TestOverridingTheOptionsFixture:
         assert (anyapi_mock.queue_seconds, anyapi_mock.processing_seconds) == (1, 9)
 
 
+def test_anyapi_mock_puts_the_library_in_test_mode(anyapi_mock: MockServer) -> None:
+    assert is_testing()
+
+
+@pytest.mark.anyapi_mock(testing=False)
+def test_the_marker_opts_out_of_test_mode(anyapi_mock: MockServer) -> None:
+    assert not is_testing()
+    assert anyapi_mock.running  # "testing" is not passed on to MockServer
+
+
+class TestOverridingTheTestingModeFixture:
+    @pytest.fixture
+    def anyapi_testing_mode(self) -> bool:
+        return False
+
+    def test_the_override_applies(self, anyapi_mock: MockServer) -> None:
+        assert not is_testing()
+
+
+def test_the_readme_example_never_sleeps_the_real_intervals(
+    anyapi_mock_env: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from anyapi_sora import AnyAPI, _clock
+
+    sleeps: list[float] = []
+    real_sleep = _clock.time.sleep
+
+    def record(seconds: float) -> None:
+        sleeps.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(_clock.time, "sleep", record)
+    with AnyAPI() as client:
+        client.videos.generate("a kite", out=tmp_path / "kite.mp4")
+    assert (tmp_path / "kite.mp4").stat().st_size > 0
+    assert sleeps  # it did wait before polling...
+    assert max(sleeps) <= _clock.TESTING_MAX_SLEEP  # ...10 ms, not the real 5 s
+
+
 USER_TESTS = """
 import os
 import socket
@@ -82,6 +122,18 @@ def test_the_server_is_gone_and_the_environment_restored():
 @pytest.mark.anyapi_mock(queue_seconds=3)
 def test_the_marker_is_registered(anyapi_mock):
     assert anyapi_mock.queue_seconds == 3
+
+
+def test_test_mode_while_the_fixture_runs(anyapi_mock):
+    from anyapi_sora._clock import is_testing
+
+    assert is_testing()
+
+
+def test_test_mode_is_restored_after_it():
+    from anyapi_sora._clock import is_testing
+
+    assert not is_testing()
 """
 
 
@@ -111,4 +163,4 @@ def test_a_user_project_gets_the_fixtures_from_the_plugin(tmp_path: Path) -> Non
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    assert "5 passed" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import traceback
 from typing import TYPE_CHECKING
@@ -11,9 +12,12 @@ import click
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
 from ._batch_command import batch
 from ._commands import create, download, generate, status, wait
-from ._exit_codes import EXIT_CODES_HELP, FAILED, INTERRUPTED, OK, CommandError
+from ._exit_codes import EXIT_CODES_HELP, FAILED, INTERRUPTED, OK, TERMINATED, CommandError
+from ._interrupts import handle_sigterm, terminated
 from ._logging import configure_logging
+from ._messages import shorten_long_words
 from ._mock import mock_server
+from ._output import error_json, print_json
 from ._session import PROG_NAME, GlobalOptions
 
 ALLOW_INSECURE_HTTP_ENV = "ANYAPI_ALLOW_INSECURE_HTTP"
@@ -83,20 +87,36 @@ for command in (generate, create, status, wait, download, batch, mock_server):
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default: sys.argv[1:]) and return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    restore_sigterm = handle_sigterm()
+    try:
+        code = _run(args)
+    finally:
+        restore_sigterm()
+    if code == INTERRUPTED and terminated():
+        return TERMINATED
+    return code
+
+
+def _run(args: list[str]) -> int:
     try:
         result = cli.main(args=args, prog_name=PROG_NAME, standalone_mode=False)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         # Ctrl-C outside a command's own handling (e.g. while parsing).
-        click.echo("Interrupted.", err=True)
-        return INTERRUPTED
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        click.echo("Terminated." if terminated() else "Interrupted.", err=True)
         return INTERRUPTED
     except click.ClickException as exc:
-        exc.show()
+        # Click echoes bad values whole: a pasted blob or a 5,000-digit number is cut short.
+        shown = io.StringIO()
+        exc.show(file=shown)
+        click.echo(shorten_long_words(shown.getvalue()), err=True, nl=False)
+        if _wants_json(args):
+            message = shorten_long_words(exc.format_message())
+            print_json(error_json(exc, message, exc.exit_code))
         return exc.exit_code
     except CommandError as exc:
         click.echo(f"Error: {exc}", err=True)
+        if _wants_json(args):
+            print_json(error_json(exc, str(exc), exc.exit_code))
         return exc.exit_code
     except Exception as exc:
         # A bug: say so in one line; --verbose shows where.
@@ -107,3 +127,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     if result is None:
         return OK
     return result if isinstance(result, int) else OK
+
+
+def _wants_json(args: list[str]) -> bool:
+    """--json among the options (not after `--`, where it would be a prompt)."""
+    options = args[: args.index("--")] if "--" in args else args
+    return "--json" in options

@@ -106,8 +106,33 @@ def _parse_json_line(text: str) -> tuple[str, dict[str, Any], dict[str, Any], st
     extra = data.get("extra", {})
     if not isinstance(extra, dict):
         raise ValueError('"extra" must be a JSON object')
+    misplaced = sorted(set(extra) & LINE_FIELDS)
+    if misplaced:
+        raise ValueError(
+            f'"extra" may not hold {misplaced[0]!r}: put it at the top level of the line'
+        )
     out = _check_out(data["out"]) if "out" in data else None
     return prompt.strip(), options, extra, out
+
+
+def _refuse_other_json(line: str) -> None:
+    """A line that is JSON but not an object (`[1, 2]`, `42`, `null`) is a mistake, not a prompt.
+
+    A JSON string stays a plain prompt, quotes and all, as it always was (its key, and so
+    its task in an existing journal, must not change).
+    """
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return
+    if not isinstance(value, str):
+        kind = {list: "an array", bool: "true/false", type(None): "null"}.get(
+            type(value), "a number"
+        )
+        raise ValueError(
+            f"this line is JSON ({kind}), not a prompt; a JSON line must be an object such as "
+            '{"prompt": "a corgi surfing"}'
+        )
 
 
 def parse_batch_text(text: str, defaults: Mapping[str, Any]) -> list[BatchEntry]:
@@ -125,6 +150,7 @@ def parse_batch_text(text: str, defaults: Mapping[str, Any]) -> list[BatchEntry]
                 prompt, options, extra, out = _parse_json_line(line)
                 content: dict[str, Any] = json.loads(line)
             else:
+                _refuse_other_json(line)
                 prompt, options, extra, out = line, {}, {}, None
                 content = {"prompt": line}
             entry = BatchEntry(

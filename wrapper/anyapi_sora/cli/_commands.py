@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import click
 
+from .._download import destination_problem
+from .._exceptions import VideoGenerationError
 from .._models import VideoTask
-from ._exit_codes import OK, UsageProblem
+from . import _messages
+from ._exit_codes import OK, CommandError, UsageProblem
 from ._interrupts import CreateGuard
+from ._messages import certainly_not_created
 from ._options import (
+    DEFAULT_WAIT_TIMEOUT,
     create_kwargs,
     create_options,
     json_option,
@@ -20,10 +24,13 @@ from ._options import (
     poll_interval_option,
     timeout_option,
 )
-from ._output import print_text, task_json, task_text
-from ._session import GlobalOptions, Session
+from ._output import describe_status, print_text, task_json, task_text
+from ._session import MOCK_FORGETS, MOCK_GONE, GlobalOptions, Session
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from .._client import AnyAPI
 
 CREATE_INTERRUPTED = (
@@ -31,27 +38,69 @@ CREATE_INTERRUPTED = (
     "created and billed. Check your recent tasks before creating it again."
 )
 
+
+def _task_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("a task id such as sora-2:task_01k9... is needed, got nothing")
+    return value.strip()
+
+
+task_id_argument = click.argument("task_id", metavar="ID", callback=_task_id)
+
 out_option = click.option(
     "--out",
     "-o",
     metavar="PATH",
-    help="Where to save the video: a file, or a folder to name it in after the task id.",
+    help="Where to save the video: a file, or a folder to name it in after the task id "
+    "(an existing folder, or any path ending in /).",
 )
 
 
-def check_output(out: str, *, overwrite: bool) -> Path:
-    """Refuse an output path that cannot be written, before anything is created."""
-    path = Path(out).expanduser()
-    if path.is_dir() or out.endswith(("/", os.sep)):
-        return path
-    if path.exists() and not overwrite:
-        raise UsageProblem(f"{out} already exists; choose another --out, or pass --overwrite")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise UsageProblem(f"cannot save to {out}: {parent} is not a folder")
-            break
+def check_output(out: str, *, overwrite: bool) -> str:
+    """Refuse an --out the video could not be saved to, before anything is created.
+
+    Returns `out` unchanged: a trailing slash (a folder to be made) must survive.
+    """
+    _, problem = destination_problem(out, None, overwrite=overwrite)
+    if problem is not None:
+        raise UsageProblem(_messages.output_problem(out, problem))
+    return out
+
+
+def target_for(out: str, task_id: str, *, overwrite: bool) -> Path:
+    """The file the video of `task_id` goes to (checked again: time has passed since)."""
+    path, problem = destination_problem(out, task_id, overwrite=overwrite)
+    if problem is not None:
+        raise UsageProblem(_messages.output_problem(out, problem))
+    assert path is not None  # with a task id, a folder gives a file name
     return path
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def create_task(
+    session: Session,
+    client: AnyAPI,
+    prompt: str,
+    options: dict[str, Any],
+    resume: Callable[[str], list[str]],
+) -> VideoTask:
+    """Create the task, shielded from the first Ctrl-C; `resume(id)` is the command that
+    picks it up, in place before a held-back Ctrl-C is raised."""
+    session.interrupt_note = CREATE_INTERRUPTED
+    with CreateGuard(session.reporter.warn) as guard:
+        try:
+            task = client.videos.create(prompt, **options)
+        except Exception as exc:
+            session.created = not certainly_not_created(exc)
+            raise
+    session.created = True
+    session.task_id = task.id
+    session.resume_args = resume(task.id)
+    guard.check()
+    return task
 
 
 def wait_with_progress(
@@ -70,7 +119,7 @@ def wait_with_progress(
             poll_interval=session.default_poll_interval(poll_interval),
             on_progress=bar.update,
         )
-    session.reporter.info(f"task {done.id} completed")
+    session.reporter.event(f"task {done.id} completed")
     return done
 
 
@@ -80,7 +129,7 @@ def download_with_progress(
     task_id = task if isinstance(task, str) else task.id
     with session.reporter.download_progress(task_id, dest) as bar:
         path = client.videos.download(task, dest, overwrite=overwrite, on_progress=bar.update)
-    session.reporter.info(f"saved {bar.done_bytes:,} bytes to {path}")
+    session.reporter.event(f"saved {bar.done_bytes:,} bytes to {path}")
     return path
 
 
@@ -93,35 +142,53 @@ def _report_task(session: Session, task: VideoTask, path: Path | None) -> None:
         print_text(task.video_url or task.id)
 
 
-def _hint_wait(session: Session, task_id: str, target: Path | None) -> None:
-    """Ctrl-C from here on prints the command that waits for (and saves) this task."""
-    session.resume_args = ["wait", task_id]
-    if target is not None:
-        session.resume_args += ["--out", str(target)]
+@attrs.frozen
+class SaveOptions:
+    """How generate and wait wait and save; also the flags of the commands that resume."""
+
+    out: str | None
+    overwrite: bool
+    timeout: float
+    poll_interval: float | None
+    as_json: bool
+
+    def wait_args(self, task_id: str) -> list[str]:
+        """`wait ID ...` with every option that changes what it does."""
+        args = ["wait", task_id]
+        if self.out is not None:
+            args += ["--out", self.out]
+        if self.overwrite:
+            args.append("--overwrite")
+        if self.timeout != DEFAULT_WAIT_TIMEOUT:
+            args += ["--timeout", _seconds(self.timeout)]
+        if self.poll_interval is not None:
+            args += ["--poll-interval", _seconds(self.poll_interval)]
+        return [*args, "--json"] if self.as_json else args
+
+    def download_args(self, task_id: str, target: Path) -> list[str]:
+        args = ["download", task_id, "--out", str(target)]
+        if self.overwrite:
+            args.append("--overwrite")
+        return [*args, "--json"] if self.as_json else args
 
 
 def _wait_then_save(
-    session: Session,
-    client: AnyAPI,
-    task_or_id: VideoTask | str,
-    target: Path | None,
-    timeout: float,
-    poll_interval: float | None,
-    *,
-    overwrite: bool,
+    session: Session, client: AnyAPI, task_or_id: VideoTask | str, save: SaveOptions
 ) -> int:
-    """What generate and wait share: wait with a progress bar, save to `target`, report.
+    """What generate and wait share: wait with a progress bar, save to `out`, report.
 
     The resume hint is set first, so that Ctrl-C at any point prints the right command.
     """
-    _hint_wait(session, task_or_id.id if isinstance(task_or_id, VideoTask) else task_or_id, target)
+    task_id = task_or_id.id if isinstance(task_or_id, VideoTask) else task_or_id
+    session.resume_args = save.wait_args(task_id)
     task = wait_with_progress(
-        session, client, task_or_id, timeout=timeout, poll_interval=poll_interval
+        session, client, task_or_id, timeout=save.timeout, poll_interval=save.poll_interval
     )
     path = None
-    if target is not None:
-        session.resume_args = ["download", task.id, "--out", str(target)]
-        path = download_with_progress(session, client, task, target, overwrite=overwrite)
+    if save.out is not None:
+        target = target_for(save.out, task.id, overwrite=save.overwrite)
+        session.resume_args = save.download_args(task.id, target)
+        path = download_with_progress(session, client, task, target, overwrite=save.overwrite)
     _report_task(session, task, path)
     return OK
 
@@ -163,18 +230,11 @@ def generate(
         if no_download and out is not None:
             raise UsageProblem("--out and --no-download exclude each other")
         target = None if no_download else check_output(out or ".", overwrite=overwrite)
+        save = SaveOptions(target, overwrite, timeout, poll_interval, as_json)
         client = session.client()
-        session.interrupt_note = CREATE_INTERRUPTED
-        with CreateGuard(session.reporter.warn) as guard:
-            task = client.videos.create(prompt, **create_kwargs(**create))
-        session.task_id = task.id
-        session.reporter.info(f"created task {task.id}")
-        # The hint must be in place before a held-back Ctrl-C is raised.
-        _hint_wait(session, task.id, target)
-        guard.check()
-        return _wait_then_save(
-            session, client, task, target, timeout, poll_interval, overwrite=overwrite
-        )
+        task = create_task(session, client, prompt, create_kwargs(**create), save.wait_args)
+        session.reporter.event(f"created task {task.id}")
+        return _wait_then_save(session, client, task, save)
 
     return session.run(body)
 
@@ -191,16 +251,21 @@ def create(options: GlobalOptions, /, prompt: str, as_json: bool, mock: bool, **
 
     def body() -> int:
         client = session.client()
-        session.interrupt_note = CREATE_INTERRUPTED
-        with CreateGuard(session.reporter.warn) as guard:
-            task = client.videos.create(prompt, **create_kwargs(**create))
-        session.task_id = task.id
-        session.resume_args = ["wait", task.id, "--out", "."]
-        guard.check()
-        session.reporter.info(
-            f"Created task {task.id}. Follow it with:  "
-            + session.resume_command("wait", task.id, "--out", ".")
+        task = create_task(
+            session,
+            client,
+            prompt,
+            create_kwargs(**create),
+            lambda id_: ["wait", id_, "--out", "."],
         )
+        if mock:
+            session.reporter.info(f"Created task {task.id} on the in-process mock server.")
+            session.reporter.warn(MOCK_GONE)
+        else:
+            session.reporter.info(
+                f"Created task {task.id}. Follow it with:  "
+                + session.resume_command("wait", task.id, "--out", ".")
+            )
         if as_json:
             session.emit(task_json(task))
         else:
@@ -211,7 +276,7 @@ def create(options: GlobalOptions, /, prompt: str, as_json: bool, mock: bool, **
 
 
 @click.command()
-@click.argument("task_id", metavar="ID")
+@task_id_argument
 @json_option
 @mock_option
 @click.pass_obj
@@ -232,7 +297,7 @@ def status(options: GlobalOptions, /, task_id: str, as_json: bool, mock: bool) -
 
 
 @click.command()
-@click.argument("task_id", metavar="ID")
+@task_id_argument
 @out_option
 @overwrite_option
 @timeout_option
@@ -259,17 +324,16 @@ def wait(
 
     def body() -> int:
         target = None if out is None else check_output(out, overwrite=overwrite)
+        save = SaveOptions(target, overwrite, timeout, poll_interval, as_json)
         client = session.client()
         session.task_id = task_id
-        return _wait_then_save(
-            session, client, task_id, target, timeout, poll_interval, overwrite=overwrite
-        )
+        return _wait_then_save(session, client, task_id, save)
 
     return session.run(body)
 
 
 @click.command()
-@click.argument("task_id", metavar="ID")
+@task_id_argument
 @out_option
 @overwrite_option
 @json_option
@@ -288,11 +352,24 @@ def download(
     session = Session(options, as_json=as_json, mock=mock)
 
     def body() -> int:
-        target = check_output(out or ".", overwrite=overwrite)
+        given = check_output(out or ".", overwrite=overwrite)
         client = session.client()
         session.task_id = task_id
-        session.resume_args = ["download", task_id, "--out", str(target)]
-        path = download_with_progress(session, client, task_id, target, overwrite=overwrite)
+        task = client.videos.retrieve(task_id)
+        if task.failed:
+            raise VideoGenerationError(task)
+        if not task.succeeded:
+            wait = SaveOptions(given, overwrite, DEFAULT_WAIT_TIMEOUT, None, as_json)
+            command = session.resume_command(*wait.wait_args(task_id))
+            hint = MOCK_FORGETS if mock else f"wait for it and save it with:  {command}"
+            raise CommandError(
+                f"task {task_id} has no video yet (status: {describe_status(task)}); {hint}"
+            )
+        target = target_for(given, task.id, overwrite=overwrite)
+        session.resume_args = SaveOptions(
+            given, overwrite, DEFAULT_WAIT_TIMEOUT, None, as_json
+        ).download_args(task_id, target)
+        path = download_with_progress(session, client, task, target, overwrite=overwrite)
         if as_json:
             session.emit({"id": task_id, "path": str(path), "bytes": path.stat().st_size})
         else:

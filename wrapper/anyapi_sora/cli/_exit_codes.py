@@ -11,18 +11,20 @@ FAILED = 1
 USAGE = 2
 TIMEOUT = 3
 INTERRUPTED = 130
+TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process killed by it
 
 # Shown at the end of `anyapi-sora --help`; "\b" stops click from rewrapping it.
 EXIT_CODES_HELP = """\b
 Exit codes:
   0    success
   1    API error, or the video task failed (the reason is printed)
-  2    usage error: bad option or input, no API key, output file exists
-       (checked before anything is created, so nothing was billed)
+  2    usage error: bad option or input, no API key, unusable --out;
+       only ever before anything is created, so nothing was billed
   3    timed out waiting (--timeout); the task keeps running: resume with
        `anyapi-sora wait ID`
   130  interrupted (Ctrl-C); the task id and the command that resumes it
        are printed, so a paid task is never lost
+  143  stopped by SIGTERM (kill, timeout): handled like Ctrl-C
 """
 
 # Bad --out targets: the user has to pick another path, whatever stage we were at.

@@ -15,11 +15,16 @@ One line looks like:
 
 Events: creating (line, prompt, file, options, origin, base_url), created (task_id, origin,
 base_url), create_failed (reason; no task was made), create_unknown (reason; a task may
-exist), completed (video_url, thumbnail_url), failed (reason), wait_failed (reason; the task
-runs on), downloaded (path, bytes, thumbnail), download_failed (reason). A torn last line (a
-crash mid-write) is ignored. "origin" (scheme://host:port of the gateway, or "mock") says
-where a task lives: a rerun against another gateway is refused rather than asking it about
-tasks it never made.
+exist), create_again (reason: the run was asked to create this prompt again, with
+--retry-failed or --resubmit-unknown; a rerun finishes that), completed (video_url,
+thumbnail_url), failed (reason), wait_failed (reason; the task runs on), downloaded (path,
+bytes, thumbnail), download_failed (reason). A torn last line (a crash mid-write) is
+ignored. "origin" (scheme://host:port of the gateway, or "mock") says where a task lives: a
+rerun against another gateway is refused rather than asking it about tasks it never made.
+
+One more event is about the whole batch, with an empty key: settings (settings: the options
+the batch runs with; see _batch_settings). The last one wins. Journals written before it
+existed have none, and are read as before.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ if TYPE_CHECKING:
 
 JOURNAL_NAME = "journal.jsonl"
 FORMAT_VERSION = 1
+#: The key of events about the whole batch rather than one prompt.
+BATCH_KEY = ""
 
 
 class State(str, enum.Enum):
@@ -81,6 +88,8 @@ class Record:
     origin: str | None = None
     #: The base URL the task was made on (for the hint that points a rerun back at it).
     base_url: str | None = None
+    #: A run was asked to create this prompt again and has not started the create yet.
+    create_again: bool = False
 
     @property
     def outcome_unknown(self) -> bool:
@@ -91,6 +100,7 @@ class Record:
         kind = event.get("event")
         if kind == "creating":
             self.state = State.CREATING
+            self.create_again = False
             self.attempts += 1
             self.task_id = self.video_url = self.thumbnail_url = None
             self.failure_reason = self.error = self.path = self.thumbnail = None
@@ -125,6 +135,8 @@ class Record:
             self.error = None
         elif kind in ("wait_failed", "download_failed"):
             self.error = _str(event.get("reason"))
+        elif kind == "create_again":
+            self.create_again = True
         # Other events come from a newer version: ignored, so old and new can share a folder.
 
 
@@ -172,6 +184,8 @@ class Journal:
         self.folder = folder
         self.path = folder / JOURNAL_NAME
         self.records: dict[str, Record] = {}
+        #: The batch's recorded settings (the last "settings" event), or None.
+        self.settings: dict[str, Any] | None = None
         #: Lines that could not be read (besides a torn last line): shown to the user.
         self.skipped: list[int] = []
         folder.mkdir(parents=True, exist_ok=True)
@@ -207,6 +221,10 @@ class Journal:
 
     def _fold(self, event: dict[str, Any]) -> None:
         key = event["key"]
+        if key == BATCH_KEY:
+            if event.get("event") == "settings" and isinstance(event.get("settings"), dict):
+                self.settings = dict(event["settings"])
+            return
         record = self.records.get(key)
         if record is None:
             record = self.records[key] = Record(key)
@@ -219,6 +237,14 @@ class Journal:
 
     def append(self, event: str, key: str, **fields: Any) -> Record:
         """Write one event durably (fsync'd), then apply it; returns the prompt's record."""
+        self._write(event, key, fields)
+        return self.record(key)
+
+    def append_batch(self, event: str, **fields: Any) -> None:
+        """Write an event about the whole batch (such as its settings)."""
+        self._write(event, BATCH_KEY, fields)
+
+    def _write(self, event: str, key: str, fields: dict[str, Any]) -> None:
         data: dict[str, Any] = {"v": FORMAT_VERSION, "ts": _now(), "event": event, "key": key}
         data.update({name: value for name, value in fields.items() if value is not None})
         line = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -233,7 +259,6 @@ class Journal:
             view = view[written:]
         os.fsync(self._fd)
         self._fold(data)
-        return self.records[key]
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

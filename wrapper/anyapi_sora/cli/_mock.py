@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import signal
 import threading
 from typing import TYPE_CHECKING
@@ -23,12 +24,20 @@ MOCK_PROCESSING_SECONDS = 2.0
 MOCK_POLL_INTERVAL = 0.25
 
 
-def start_mock_server() -> MockServer:
-    """A MockServer with the demo timeline, not yet started (use it as a context manager)."""
+def start_mock_server(seed: int | None = None) -> MockServer:
+    """A MockServer with the demo timeline, not yet started (use it as a context manager).
+
+    Seeded at random unless told otherwise: with a fixed seed every run would hand out the
+    same task ids, and an id from one run would seem to name a task of another.
+    """
     # Imported here: only --mock and mock-server need the mock.
     from ..testing import MockServer
 
-    return MockServer(queue_seconds=MOCK_QUEUE_SECONDS, processing_seconds=MOCK_PROCESSING_SECONDS)
+    return MockServer(
+        queue_seconds=MOCK_QUEUE_SECONDS,
+        processing_seconds=MOCK_PROCESSING_SECONDS,
+        seed=secrets.randbits(64) if seed is None else seed,
+    )
 
 
 @click.command("mock-server")

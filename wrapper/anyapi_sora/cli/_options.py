@@ -10,14 +10,23 @@ from typing import Any, TypeVar
 import click
 
 from .._params import CREATE_OPTIONS, ORIENTATIONS, SIZES
+from ._messages import echo, option_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_WAIT_TIMEOUT = 1800.0
 
 
-class NonFiniteNumberError(ValueError):
+class JSONValueError(ValueError):
+    """Valid-looking JSON this command refuses, with a reason worth showing."""
+
+
+class NonFiniteNumberError(JSONValueError):
     """NaN or Infinity in JSON: Python reads them, but they are not JSON and no gateway does."""
+
+
+# Deeper than any real request body; far below where json's recursion would overflow.
+MAX_JSON_DEPTH = 64
 
 
 def _reject_constant(constant: str) -> object:
@@ -27,31 +36,66 @@ def _reject_constant(constant: str) -> object:
 def _finite_float(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):
-        raise NonFiniteNumberError(f"{text} is too large for a JSON number")
+        raise NonFiniteNumberError(f"the number {echo(text, 20)} is too large for JSON")
     return number
 
 
+def _bounded_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # past Python's limit on digits (4,300)
+        raise JSONValueError(f"a number of {len(text):,} digits is too long") from None
+
+
+def _depth(value: object) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
+            break
+        level = [
+            item
+            for node in level
+            if isinstance(node, (list, dict))
+            for item in (node.values() if isinstance(node, dict) else node)
+        ]
+    return depth
+
+
 def loads_finite(text: str) -> Any:
-    """json.loads, but NaN, Infinity and numbers that overflow to infinity are errors."""
-    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    """json.loads, refusing NaN, Infinity, overlong numbers and absurd nesting (as ValueError)."""
+    try:
+        value = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
+    except RecursionError:
+        raise JSONValueError("nested too deeply") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise JSONValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+    return value
 
 
 def parse_extra(text: str) -> tuple[str, object]:
     """`key=value` gives a string; `key:=json` gives any JSON value."""
     key, sep, value = text.partition("=")
     if not sep:
-        raise click.BadParameter(f"expected KEY=VALUE or KEY:=JSON, got {text!r}")
+        raise click.BadParameter(f"expected KEY=VALUE or KEY:=JSON, got {echo(text)}")
     parsed: object = value
     if key.endswith(":"):
         key = key[:-1]
         try:
             parsed = loads_finite(value)
         except ValueError as exc:
-            detail = f" ({exc})" if isinstance(exc, NonFiniteNumberError) else ""
-            raise click.BadParameter(f"{key}:= needs a JSON value, got {value!r}{detail}") from None
+            detail = f" ({exc})" if isinstance(exc, JSONValueError) else ""
+            raise click.BadParameter(
+                f"{key[:40]}:= needs a JSON value, got {echo(value)}{detail}"
+            ) from None
     key = key.strip()
     if not key:
-        raise click.BadParameter(f"missing the field name in {text!r}")
+        raise click.BadParameter(f"missing the field name in {echo(text)}")
     return key, parsed
 
 
@@ -60,10 +104,30 @@ def _extras_callback(
 ) -> dict[str, object]:
     extra = dict(parse_extra(value) for value in values)
     for name in extra:
-        if name == "prompt" or name in CREATE_OPTIONS:
-            option = "the PROMPT argument" if name == "prompt" else f"--{name.replace('_', '-')}"
-            raise click.BadParameter(f"{name!r} has its own option: use {option}")
+        if name == "prompt":
+            raise click.BadParameter("'prompt' is not an --extra field: it is the PROMPT argument")
+        if name == "extra_body":
+            raise click.BadParameter(
+                "'extra_body' is not a field: give each field as its own --extra KEY=VALUE"
+            )
+        if name in CREATE_OPTIONS:
+            raise click.BadParameter(f"{name!r} has its own option: use {option_for(name)}")
     return extra
+
+
+class Seconds(click.FloatRange):
+    """A finite number of seconds > 0 (click's FloatRange lets NaN and infinity through)."""
+
+    name = "seconds"
+
+    def __init__(self) -> None:
+        super().__init__(min=0, min_open=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"expected a finite number of seconds, got {echo(str(value))}", param, ctx)
+        return number
 
 
 def create_options(function: F) -> F:
@@ -162,7 +226,7 @@ mock_option = click.option(
 )
 timeout_option = click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Seconds(),
     default=DEFAULT_WAIT_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
@@ -170,7 +234,7 @@ timeout_option = click.option(
 )
 poll_interval_option = click.option(
     "--poll-interval",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Seconds(),
     default=None,
     metavar="SECONDS",
     help="Seconds between status checks [default: 5 s, then about 10 s].",

@@ -55,9 +55,11 @@ def error_json(
 
 def error_type(exc: BaseException) -> str:
     """The error's name for JSON: the library's class name, or a generic one for ours."""
+    import click
+
     from ._exit_codes import CommandError, UsageProblem
 
-    if isinstance(exc, UsageProblem):
+    if isinstance(exc, (UsageProblem, click.UsageError)):
         return "UsageError"
     if isinstance(exc, CommandError):
         return "CommandError"

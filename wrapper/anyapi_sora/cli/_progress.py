@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.filesize import decimal
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -35,22 +36,38 @@ if TYPE_CHECKING:
     from .._models import VideoTask
     from ._logging import SecretRedactor
 
-# Without animation, a progress line is printed at most every this many percent.
+# Without animation, a progress line is printed at most every this many percent...
 PLAIN_PROGRESS_STEP = 10.0
+# ...and, while something is still going on, at least this often (seconds): a long wait
+# or a 2 GB download must not look hung in a log file.
+PLAIN_WAIT_HEARTBEAT = 60.0
+PLAIN_DOWNLOAD_EVERY = 10.0
+
+# The clock for elapsed times and line spacing (a test moves it by hand).
+_clock = time.monotonic
 
 
 def _elapsed(since: float) -> str:
-    seconds = int(time.monotonic() - since)
+    seconds = int(_clock() - since)
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 class Reporter:
     """Writes messages and progress to stderr, with or without animation."""
 
-    def __init__(self, console: Console, *, animate: bool, redact: SecretRedactor) -> None:
+    def __init__(
+        self,
+        console: Console,
+        *,
+        animate: bool,
+        redact: SecretRedactor,
+        events_logged: bool = False,
+    ) -> None:
         self.console = console
         self.animate = animate
         self._redact = redact
+        #: --verbose: the library's log shows every task event, so `event` stays quiet.
+        self.events_logged = events_logged
 
     def line(self, text: str, *, style: str | None = None) -> None:
         # Text(), not a str: prompts may contain "[...]", which rich would read as markup.
@@ -58,6 +75,11 @@ class Reporter:
 
     def info(self, text: str) -> None:
         self.line(text)
+
+    def event(self, text: str) -> None:
+        """A task event (created, a status, saved): said once, here or by the log."""
+        if not self.events_logged:
+            self.line(text)
 
     def warn(self, text: str) -> None:
         self.line(text, style="yellow")
@@ -77,7 +99,7 @@ class _Display:
 
     def __init__(self, reporter: Reporter) -> None:
         self.reporter = reporter
-        self.started = time.monotonic()
+        self.started = _clock()
         self.progress: Progress | None = None
 
     def _columns(self) -> tuple[ProgressColumn, ...]:
@@ -89,7 +111,7 @@ class _Display:
                 *self._columns(), console=self.reporter.console, transient=False
             )
             self.progress.start()
-        self.started = time.monotonic()
+        self.started = _clock()
         return self
 
     def __exit__(
@@ -110,6 +132,7 @@ class TaskProgress(_Display):
         self.task_id = task_id
         self._row: TaskID | None = None
         self._printed: tuple[str, float] | None = None
+        self._printed_at = 0.0
 
     def _columns(self) -> tuple[ProgressColumn, ...]:
         return (
@@ -138,17 +161,25 @@ class TaskProgress(_Display):
             )
             return
         if self._worth_a_line(task):
-            self.reporter.info(
+            self.reporter.event(
                 f"[{_elapsed(self.started)}] {self.task_id}: {describe_status(task)}"
             )
 
     def _worth_a_line(self, task: VideoTask) -> bool:
-        # A line per status, and per PLAIN_PROGRESS_STEP percent within one: not per poll.
+        # A line per status, per PLAIN_PROGRESS_STEP percent within one, and every
+        # PLAIN_WAIT_HEARTBEAT seconds when nothing changes: not one per poll.
         status, percent = task.status.value, task.progress or 0.0
         last = self._printed
-        if last is not None and last[0] == status and percent - last[1] < PLAIN_PROGRESS_STEP:
+        now = _clock()
+        if (
+            last is not None
+            and last[0] == status
+            and percent - last[1] < PLAIN_PROGRESS_STEP
+            and now - self._printed_at < PLAIN_WAIT_HEARTBEAT
+        ):
             return False
         self._printed = (status, percent)
+        self._printed_at = now
         return True
 
 
@@ -161,6 +192,7 @@ class DownloadProgress(_Display):
         self.dest = dest
         self._row: TaskID | None = None
         self.done_bytes = 0
+        self._printed_at = 0.0
 
     def _columns(self) -> tuple[ProgressColumn, ...]:
         return (
@@ -177,6 +209,7 @@ class DownloadProgress(_Display):
             self._row = self.progress.add_task("download", total=None)
         else:
             self.reporter.info(f"downloading {self.task_id} to {self.dest}")
+            self._printed_at = _clock()
         return self
 
     def update(self, done: int, total: int | None) -> None:
@@ -184,6 +217,15 @@ class DownloadProgress(_Display):
         self.done_bytes = done
         if self.progress is not None and self._row is not None:
             self.progress.update(self._row, completed=done, total=total)
+            return
+        now = _clock()
+        if now - self._printed_at >= PLAIN_DOWNLOAD_EVERY and done != total:
+            self._printed_at = now
+            size = f"{decimal(done)} of {decimal(total)}" if total else decimal(done)
+            percent = f" ({done * 100 // total}%)" if total else ""
+            self.reporter.info(
+                f"[{_elapsed(self.started)}] downloading {self.task_id}: {size}{percent}"
+            )
 
 
 class BatchProgress(_Display):

@@ -12,9 +12,25 @@ import attrs
 
 from .. import set_testing
 from .._client import AnyAPI, AsyncAnyAPI
-from .._config import API_KEY_ENV, DEFAULT_BASE_URL, is_loopback_host, resolve_base_url
-from .._exceptions import AnyAPIError, VideoGenerationError, WaitTimeoutError
-from ._exit_codes import INTERRUPTED, TIMEOUT, CommandError, UsageProblem, exit_code_for
+from .._config import (
+    DEFAULT_BASE_URL,
+    ConfigurationError,
+    ends_in_version,
+    is_loopback_host,
+    resolve_api_key,
+    resolve_base_url,
+)
+from .._exceptions import (
+    AnyAPIError,
+    BadRequestError,
+    InvalidParameterError,
+    NotFoundError,
+    VideoGenerationError,
+    WaitTimeoutError,
+)
+from . import _messages
+from ._exit_codes import FAILED, USAGE, CommandError, UsageProblem, exit_code_for
+from ._interrupts import interrupted_exit_code, terminated
 from ._logging import SecretRedactor
 from ._mock import MOCK_POLL_INTERVAL, start_mock_server
 from ._output import error_json, print_json
@@ -63,7 +79,13 @@ class Session:
         self.as_json = as_json
         self.mock = mock
         console = make_console()
-        self.reporter = Reporter(console, animate=should_animate(console), redact=options.redact)
+        self.reporter = Reporter(
+            console,
+            animate=should_animate(console),
+            redact=options.redact,
+            # --verbose logs every task event already: the plain lines would repeat them.
+            events_logged=options.verbose,
+        )
         self._stack = ExitStack()
         self._connection: tuple[str | None, str | None] | None = None
         #: The task the command is working on; named in errors and after Ctrl-C.
@@ -72,6 +94,8 @@ class Session:
         self.resume_args: list[str] | None = None
         #: Said after Ctrl-C when no task id is known yet (e.g. during create).
         self.interrupt_note: str | None = None
+        #: A task was (or may have been) created by this command: exit code 2 would lie.
+        self.created = False
 
     # Where to connect
 
@@ -91,27 +115,23 @@ class Session:
         """Where tasks are made: scheme://host:port of the gateway, or "mock" with --mock."""
         if self.mock:
             return MOCK_ORIGIN
-        try:
-            url = resolve_base_url(self.options.base_url, allow_insecure_http=True)
-        except AnyAPIError as exc:
-            raise _configuration_problem(exc) from None
-        return origin_of(url)
+        return origin_of(self._base_url(self.options.base_url))
 
     def base_url(self) -> str:
         """The gateway's base URL as given (or the default): for resume hints."""
+        return str(self._base_url(self.options.base_url))
+
+    def _base_url(self, base_url: str | None) -> httpx.URL:
         try:
-            return str(resolve_base_url(self.options.base_url, allow_insecure_http=True))
-        except AnyAPIError as exc:
-            raise _configuration_problem(exc) from None
+            return resolve_base_url(base_url, allow_insecure_http=True)
+        except ConfigurationError as exc:
+            raise UsageProblem(_messages.configuration(exc)) from None
 
     def _check_http(self, base_url: str | None) -> None:
         """Refuse a plain-http gateway (the key would travel in clear) unless allowed."""
+        url = self._base_url(base_url)
         if self.options.allow_insecure_http or self.mock:
             return
-        try:
-            url = resolve_base_url(base_url, allow_insecure_http=True)
-        except AnyAPIError as exc:
-            raise _configuration_problem(exc) from None
         if url.scheme == "http" and not is_loopback_host(url.host):
             raise UsageProblem(
                 f"Refusing the plain-http base URL {str(url)!r}: the API key would be sent "
@@ -126,38 +146,41 @@ class Session:
         return given
 
     def _check_key(self, api_key: str | None) -> None:
-        if api_key is None or not api_key.strip():
-            raise UsageProblem(
-                f"No API key: pass --api-key KEY or set {API_KEY_ENV} "
-                "(or try the command with --mock)"
-            )
+        try:
+            resolve_api_key(api_key if api_key is not None else "")
+        except ConfigurationError as exc:
+            raise UsageProblem(_messages.configuration(exc)) from None
 
-    def client(self) -> AnyAPI:
+    def check_connection(self) -> None:
+        """Everything about the key and the gateway that can be refused before a request."""
         api_key, base_url = self.connection()
         self._check_key(api_key)
         self._check_http(base_url)
+
+    def client(self) -> AnyAPI:
+        self.check_connection()
+        api_key, base_url = self.connection()
         try:
             client = AnyAPI(
                 api_key,
                 base_url=base_url,
                 allow_insecure_http=self.options.allow_insecure_http,
             )
-        except AnyAPIError as exc:
-            raise _configuration_problem(exc) from None
+        except ConfigurationError as exc:
+            raise UsageProblem(_messages.configuration(exc)) from None
         return self._stack.enter_context(client)
 
     def async_client(self) -> AsyncAnyAPI:
+        self.check_connection()
         api_key, base_url = self.connection()
-        self._check_key(api_key)
-        self._check_http(base_url)
         try:
             client = AsyncAnyAPI(
                 api_key,
                 base_url=base_url,
                 allow_insecure_http=self.options.allow_insecure_http,
             )
-        except AnyAPIError as exc:
-            raise _configuration_problem(exc) from None
+        except ConfigurationError as exc:
+            raise UsageProblem(_messages.configuration(exc)) from None
         return client
 
     # Output
@@ -184,21 +207,67 @@ class Session:
                 return body()
         except KeyboardInterrupt as exc:
             self._report_interrupt()
-            return self._fail(exc, "interrupted", INTERRUPTED)
+            return self._fail(exc, "terminated" if terminated() else "interrupted")
         except Exception as exc:
             code = exit_code_for(exc)
-            message = self.options.redact(_message(exc))
+            if code == USAGE and self.created:
+                code = FAILED  # 2 promises that nothing was billed
+            message = self.options.redact(self.describe(exc))
             known = isinstance(exc, (AnyAPIError, OSError, CommandError))
             if not known:
                 message = f"unexpected {type(exc).__name__}: {message}"
             self.reporter.error(message)
             if not known and self.options.verbose:
                 self.reporter.line(self.options.redact(traceback.format_exc()))
-            if code == TIMEOUT and self.resume_args:
-                self.reporter.info(f"Resume with:  {self.resume_command(*self.resume_args)}")
+            for hint in self._hints(exc, code):
+                self.reporter.info(hint)
             return self._fail(exc, message, code)
 
-    def _fail(self, exc: BaseException, message: str, code: int) -> int:
+    def describe(self, exc: BaseException) -> str:
+        """The error in the command line's words (never the library's Python advice)."""
+        if isinstance(exc, CommandError):
+            return str(exc)
+        if isinstance(exc, WaitTimeoutError):
+            return _messages.wait_timeout(exc)
+        if isinstance(exc, InvalidParameterError):
+            return _messages.invalid_parameter(exc)
+        if isinstance(exc, ConfigurationError):
+            return _messages.configuration(exc)
+        if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+            return f"{exc.strerror}: {exc.filename}"
+        return _messages.library_message(exc)
+
+    def _hints(self, exc: BaseException, code: int) -> list[str]:
+        """What to do next, for a failure that left a task behind or has a likely cause."""
+        hints: list[str] = []
+        if isinstance(exc, NotFoundError) and not self.mock:
+            url = self._base_url(self.options.base_url)
+            if ends_in_version(url):
+                hints.append(_messages.versioned_base_url(url))
+        unknown_task = isinstance(exc, BadRequestError) and exc.code == "task_not_exist"
+        if unknown_task and self.mock:
+            hints.append(MOCK_FORGETS)
+        if self.created and self.task_id is None:
+            hints.append(
+                "The create request failed after it was sent: a task may have been created "
+                "(and billed). Check your recent tasks before creating it again."
+            )
+        if (
+            self.task_id is not None
+            and self.resume_args
+            and code != USAGE  # the same command would fail the same way
+            and not isinstance(exc, VideoGenerationError)
+            and not (unknown_task and self.mock)
+        ):
+            if self.mock:
+                hints.append(MOCK_GONE)
+            else:
+                hints.append(f"Resume with:  {self.resume_command(*self.resume_args)}")
+        return hints
+
+    def _fail(self, exc: BaseException, message: str, code: int | None = None) -> int:
+        if code is None:
+            code = interrupted_exit_code()
         if self.as_json:
             task: VideoTask | None = None
             if isinstance(exc, (VideoGenerationError, WaitTimeoutError)):
@@ -208,18 +277,38 @@ class Session:
         return code
 
     def _report_interrupt(self) -> None:
+        stopped = "Terminated (SIGTERM)." if terminated() else "Interrupted."
         if self.task_id is None:
-            self.reporter.warn("Interrupted.")
+            self.reporter.warn(stopped)
             if self.interrupt_note:
                 self.reporter.warn(self.interrupt_note)
             return
-        self.reporter.warn(
-            f"Interrupted. Task {self.task_id} keeps running on the server (it is paid for)."
-        )
+        if self.resume_args and self.resume_args[0] == "download":
+            self.reporter.warn(
+                f"{stopped} Task {self.task_id} is finished (and paid for); its video is ready "
+                "to download."
+            )
+        else:
+            self.reporter.warn(
+                f"{stopped} Task {self.task_id} keeps running on the server (it is paid for)."
+            )
         if self.mock:
-            self.reporter.warn("It lived on the in-process mock server, which has now stopped.")
+            self.reporter.warn(MOCK_GONE)
         elif self.resume_args:
-            self.reporter.warn(f"Resume with:  {self.resume_command(*self.resume_args)}")
+            verb = "Download it with" if self.resume_args[0] == "download" else "Resume with"
+            self.reporter.warn(f"{verb}:  {self.resume_command(*self.resume_args)}")
+
+
+MOCK_GONE = (
+    "It lived on the in-process mock server of --mock, which stops with this command, so "
+    "nothing can resume it. To keep a mock running between commands: anyapi-sora mock-server "
+    "(in another terminal), then anyapi-sora --base-url http://127.0.0.1:8000 ... without --mock."
+)
+MOCK_FORGETS = (
+    "--mock starts a new, empty mock server for each command, so it knows no task made by "
+    "another command. To keep one running between commands: anyapi-sora mock-server (in "
+    "another terminal), then anyapi-sora --base-url http://127.0.0.1:8000 ... without --mock."
+)
 
 
 def origin_of(url: httpx.URL) -> str:
@@ -229,14 +318,3 @@ def origin_of(url: httpx.URL) -> str:
         host = f"[{host}]"
     port = url.port or (443 if url.scheme == "https" else 80)
     return f"{url.scheme}://{host.lower()}:{port}"
-
-
-def _configuration_problem(exc: AnyAPIError) -> UsageProblem:
-    # No key, or a base URL we refuse: nothing was sent, so it is a usage error.
-    return UsageProblem(str(exc))
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}"
-    return str(exc) or type(exc).__name__

@@ -12,10 +12,17 @@ in any project that has anyapi-sora installed:
 
       @pytest.mark.anyapi_mock(processing_seconds=2, url_ttl_seconds=5)
       def test_slow_task(anyapi_mock): ...
+
+- `anyapi_testing_mode`: True by default: while `anyapi_mock` runs, the library is in test
+  mode (`anyapi_sora.set_testing(True)`: every poll interval and backoff at most 10 ms), so
+  a `generate()` takes milliseconds, not the real ~5 s before the first poll. The previous
+  mode is restored after the test. Override the fixture to return False, or mark one test
+  `@pytest.mark.anyapi_mock(testing=False)`, to run with the library's real timings.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -26,12 +33,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 MARKER = "anyapi_mock"
+#: The marker's keyword that is not a MockServer option.
+TESTING_OPTION = "testing"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(**options): keyword arguments for the MockServer of the anyapi_mock fixture",
+        f"{MARKER}(**options): keyword arguments for the MockServer of the anyapi_mock fixture; "
+        f"{TESTING_OPTION}=False runs the library with its real timings",
     )
 
 
@@ -41,17 +51,44 @@ def anyapi_mock_options() -> dict[str, Any]:
     return {"queue_seconds": 0.0, "processing_seconds": 0.0}
 
 
+def _set_testing(enabled: bool) -> bool | None:
+    """Put the library in (or out of) test mode; the previous mode, None if unavailable.
+
+    Looked up when a test runs, not imported: the mock itself must keep working against any
+    client, including a broken one under test (see the package's docstring).
+    """
+    try:
+        clock = importlib.import_module("anyapi_sora._clock")
+        previous = bool(clock.is_testing())
+        clock.set_testing(enabled)
+    except Exception:
+        return None
+    return previous
+
+
+@pytest.fixture
+def anyapi_testing_mode() -> bool:
+    """Whether `anyapi_mock` puts the library in test mode; override to return False."""
+    return True
+
+
 @pytest.fixture
 def anyapi_mock(
-    request: pytest.FixtureRequest, anyapi_mock_options: dict[str, Any]
+    request: pytest.FixtureRequest, anyapi_mock_options: dict[str, Any], anyapi_testing_mode: bool
 ) -> Iterator[MockServer]:
-    """A running mock AnyAPI gateway, stopped after the test."""
+    """A running mock AnyAPI gateway, stopped after the test; the library in test mode."""
     options = dict(anyapi_mock_options)
     # Closest marker wins over the options fixture, so one test can differ from its module.
     for marker in reversed(list(request.node.iter_markers(MARKER))):
         options.update(marker.kwargs)
-    with MockServer(**options) as server:
-        yield server
+    testing = bool(options.pop(TESTING_OPTION, anyapi_testing_mode))
+    previous = _set_testing(testing)
+    try:
+        with MockServer(**options) as server:
+            yield server
+    finally:
+        if previous is not None:
+            _set_testing(previous)
 
 
 @pytest.fixture
