@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from anyapi_sora import (
     ResponseShapeError,
     TaskNotCreatedError,
     TaskStatus,
+    _params,
 )
 from client_harness import (
     API_KEY,
@@ -90,8 +92,9 @@ def test_create_sends_named_options_and_extra_body(api: Harness) -> None:
 INVALID: list[Any] = [
     pytest.param(("",), {}, "prompt", None, id="empty-prompt"),
     pytest.param(("  ",), {}, "prompt", None, id="blank-prompt"),
-    pytest.param(("x",), {"orientation": "square"}, "orientation", "'landscape'", id="orientation"),
-    pytest.param(("x",), {"size": "medium"}, "size", "'large'", id="size"),
+    pytest.param(("x",), {"orientation": ""}, "orientation", "'landscape'", id="orientation"),
+    pytest.param(("x",), {"size": None}, "size", "'large'", id="size"),
+    pytest.param(("x",), {"images": ["data:text/html,x"]}, "images[0]", None, id="images-data"),
     pytest.param(("x",), {"duration": 0}, "duration", None, id="zero-duration"),
     pytest.param(("x",), {"duration": -5}, "duration", None, id="negative-duration"),
     pytest.param(("x",), {"duration": True}, "duration", None, id="bool-duration"),
@@ -258,6 +261,38 @@ def test_an_unreadable_create_response_warns_about_billing(api: Harness, body: o
     assert api.gateway.create.count == 1
     assert BILLED in str(info.value)
     assert info.value.status_code == 200
+
+
+# --------------------------------------------------------------------------- open values
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_params, "_warned_values", set())
+
+
+@pytest.mark.parametrize("size", ["medium", "1280x720"])
+@pytest.mark.usefixtures("fresh_warnings")
+def test_create_sends_a_size_the_gateway_may_take_with_one_warning(
+    api: Harness, size: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="anyapi_sora")
+    api.gateway.create.queue(task_reply())
+    api.videos.create("x", model="sora-2-pro-all", size=size, duration=25)
+    (body,) = api.gateway.create_bodies()
+    assert body["size"] == size
+    assert body["duration"] == 25
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert f"size={size!r}" in warnings[0]
+    assert "'small', 'large'" in warnings[0]
+
+
+def test_create_sends_a_data_image_url(api: Harness) -> None:
+    api.gateway.create.queue(task_reply())
+    image = "data:image/png;base64,iVBORw0KGgo="
+    api.videos.create("x", images=["https://example.com/a.png", image])
+    assert api.gateway.create_bodies()[0]["images"] == ["https://example.com/a.png", image]
 
 
 # --------------------------------------------------------------------------- "no task exists"
