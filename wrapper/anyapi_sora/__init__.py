@@ -21,6 +21,7 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     ResponseShapeError,
+    TaskNotCreatedError,
     VideoGenerationError,
     WaitTimeoutError,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseShapeError",
+    "TaskNotCreatedError",
     "TaskStatus",
     "VideoGenerationError",
     "VideoTask",

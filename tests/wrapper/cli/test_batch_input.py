@@ -68,7 +68,7 @@ def test_repeated_prompts_get_distinct_keys():
         ('"a corgi, quoted"', None),  # a JSON string stays a plain prompt, quotes and all
         ("[a corgi] in brackets", None),  # not JSON: a plain prompt
         ('{"prompt": ""}', '"prompt" must be a non-empty string'),
-        ('{"prompt": "x", "size": "huge"}', "invalid size"),
+        ('{"prompt": "x", "size": ""}', "invalid size"),
         ('{"prompt": "x", "duration": 0}', "invalid duration"),
         ('{"prompt": "x", "images": ["ftp://x"]}', "invalid images[0]"),
         ('{"prompt": "x", "extra": {"model": "y"}}', "put it at the top level of the line"),
@@ -91,7 +91,7 @@ def test_bad_lines(text, message):
 
 
 def test_every_bad_line_is_reported_at_once():
-    text = "\n".join(['{"prompt": "x", "size": "huge"}'] * 25)
+    text = "\n".join(['{"prompt": "x", "size": ""}'] * 25)
 
     with pytest.raises(UsageProblem) as caught:
         parse_batch_text(text, DEFAULTS)
