@@ -26,6 +26,7 @@ from anyapi_sora._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     ResponseShapeError,
+    TaskNotCreatedError,
     VideoGenerationError,
     WaitTimeoutError,
     make_status_error,
@@ -69,7 +70,7 @@ ALL_CLASSES = [
 
 
 def test_every_exception_is_an_anyapi_error_with_a_one_line_docstring() -> None:
-    assert len(ALL_CLASSES) == 14
+    assert len(ALL_CLASSES) == 15
     for cls in ALL_CLASSES:
         assert issubclass(cls, AnyAPIError)
         doc = cls.__dict__.get("__doc__")
@@ -94,6 +95,8 @@ def test_module_drawing_names_every_class() -> None:
         (PermissionDeniedError, (APIStatusError,)),
         (NotFoundError, (APIStatusError,)),
         (RateLimitError, (APIStatusError,)),
+        # Caught by `except RateLimitError` and retried by the create rule that retries 429s.
+        (TaskNotCreatedError, (RateLimitError,)),
         (InternalServerError, (APIStatusError,)),
         (ResponseShapeError, (AnyAPIError, ValueError)),
         (VideoGenerationError, (AnyAPIError,)),
@@ -260,6 +263,79 @@ def test_other_body_shapes(body: object, message: str, code: str | None) -> None
     assert error.code == code
     assert error.body == body
     assert message in str(error)
+
+
+DIALECTS = FIXTURES / "dialects"
+
+
+def nested_message(text: str, levels: int) -> str:
+    """``text`` wrapped ``levels`` times as the message of a JSON error body."""
+    for _ in range(levels):
+        text = json.dumps({"message": text})
+    return text
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "cls", "message", "code"),
+    [
+        ("error-newapi-task-not-exist-400.json", 400, BadRequestError, "task_not_exist", None),
+        (
+            "error-newapi-do-request-failed-500.json",
+            500,
+            InternalServerError,
+            'Post "https://upstream.example/v1/videos": dial tcp: i/o timeout',
+            "do_request_failed",
+        ),
+        (
+            # The upstream's own JSON error body, passed on as the message: unwrapped.
+            "error-newapi-fail-to-fetch-task-500.json",
+            500,
+            InternalServerError,
+            "upstream task lookup failed",
+            "fail_to_fetch_task",
+        ),
+        (
+            "error-newapi-quota-403.json",
+            403,
+            PermissionDeniedError,
+            "用户额度不足, 剩余额度: ＄0.012000",  # noqa: RUF001
+            "insufficient_user_quota",
+        ),
+    ],
+)
+def test_task_route_error_bodies_of_the_gateway_software(
+    name: str, status: int, cls: type[APIStatusError], message: str, code: str | None
+) -> None:
+    error = make_status_error(response(status, (DIALECTS / name).read_bytes()))
+    assert type(error) is cls
+    assert error.message == message
+    assert error.code == (code or message)
+    assert message in str(error)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"message": '{"error": {"message": "inner"}}'}, "inner"),
+        ({"error": {"message": '{"message": "inner of error"}'}}, "inner of error"),
+        ({"error": '{"error": "inner string"}'}, "inner string"),
+        # Three JSON bodies deep at most; a fourth stays as text.
+        ({"message": nested_message("x", 3)}, "x"),
+        ({"message": nested_message("x", 4)}, nested_message("x", 1)),
+        # JSON without a message, or not JSON at all, is the message itself.
+        ({"message": '{"state": 1}'}, '{"state": 1}'),
+        ({"message": "{not json}"}, "{not json}"),
+        ({"message": "[1, 2]"}, "[1, 2]"),
+    ],
+)
+def test_a_message_that_is_a_json_error_body_is_unwrapped(body: object, message: str) -> None:
+    assert make_status_error(response(500, json.dumps(body))).message == message
+
+
+def test_an_empty_id_error_body_keeps_its_reason_as_the_message() -> None:
+    raw = (DIALECTS / "vectorengine-error-body.json").read_bytes()
+    error = make_status_error(response(500, raw))
+    assert error.message == "当前分组上游负载已饱和，请稍后再试"  # noqa: RUF001
 
 
 def test_code_is_shown_even_when_it_is_a_substring_of_the_message() -> None:

@@ -25,6 +25,8 @@ PROMISED = {
     "ResponseShapeError",
     "VideoGenerationError",
     "WaitTimeoutError",
+    # Issue 10: a create answered "no task exists" (a RateLimitError: retried, not billed).
+    "TaskNotCreatedError",
 }
 
 

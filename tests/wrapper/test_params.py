@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import anyapi_sora_api.models as generated_models
 import pytest
-from anyapi_sora import InvalidParameterError
+from anyapi_sora import InvalidParameterError, _params
 from anyapi_sora._params import CREATE_OPTIONS, build_create_body, reject_unknown_options
 from hypothesis import given
 from hypothesis import strategies as st
@@ -118,24 +120,114 @@ def test_model_must_be_named(model: object) -> None:
     assert refused(model=model).param == "model"
 
 
-@pytest.mark.parametrize("orientation", ["square", "Portrait", "", None, 1])
-def test_orientation_names_the_allowed_values(orientation: object) -> None:
-    error = refused(orientation=orientation)
+@pytest.fixture
+def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each unfamiliar value is warned about once per process; start every test afresh.
+    monkeypatch.setattr(_params, "_warned_values", set())
+
+
+def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "anyapi_sora" and r.levelno == logging.WARNING
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "known"),
+    [
+        ("size", "medium", "'small', 'large'"),
+        ("size", "1280x720", "'small', 'large'"),
+        ("size", "1080p", "'small', 'large'"),
+        ("orientation", "square", "'portrait', 'landscape'"),
+        ("orientation", "Portrait", "'portrait', 'landscape'"),
+        ("model", "veo3-fast", "'sora-2', 'sora-2-pro'"),
+    ],
+)
+@pytest.mark.usefixtures("fresh_warnings")
+def test_an_unfamiliar_value_is_sent_as_given_with_one_warning(
+    name: str, value: str, known: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="anyapi_sora")
+    assert body(**{name: value})[name] == value
+    assert body(**{name: value})[name] == value
+    (warning,) = warnings_of(caplog)
+    assert f"{name}={value!r}" in warning
+    assert known in warning
+    assert "sending it as given" in warning
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("size", "small"),
+        ("size", "large"),
+        ("orientation", "portrait"),
+        ("orientation", "landscape"),
+        *(("model", m) for m in _params.MODELS),
+    ],
+)
+@pytest.mark.usefixtures("fresh_warnings")
+def test_a_documented_value_is_sent_without_a_warning(
+    name: str, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="anyapi_sora")
+    assert body(**{name: value})[name] == value
+    assert warnings_of(caplog) == []
+
+
+@pytest.mark.usefixtures("fresh_warnings")
+def test_each_unfamiliar_value_gets_its_own_warning(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="anyapi_sora")
+    body(size="medium")
+    body(size="1280x720")
+    body(size="medium", orientation="square")
+    assert len(warnings_of(caplog)) == 3
+
+
+@pytest.mark.usefixtures("fresh_warnings")
+def test_a_refused_call_warns_about_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="anyapi_sora")
+    refused(size="medium", watermark="yes")
+    assert warnings_of(caplog) == []
+
+
+@pytest.mark.parametrize("name", ["orientation", "size"])
+@pytest.mark.parametrize("value", ["", "   ", None, 1, 1.5, True, ["small"], "small\n", "a\x00b"])
+def test_open_values_must_still_be_printable_text(name: str, value: object) -> None:
+    error = refused(**{name: value})
     assert isinstance(error, ValueError)
-    assert error.param == "orientation"
-    assert error.allowed == ("portrait", "landscape")
-    assert "'portrait'" in str(error)
-    assert "'landscape'" in str(error)
-    assert "orientation" in str(error)
+    assert error.param == name
+    assert name in str(error)
 
 
-@pytest.mark.parametrize("size", ["medium", "1080p", "", None])
-def test_size_names_the_allowed_values(size: object) -> None:
-    error = refused(size=size)
-    assert error.param == "size"
-    assert error.allowed == ("small", "large")
-    assert "'small'" in str(error)
-    assert "'large'" in str(error)
+@given(
+    st.text(min_size=1).filter(lambda t: t.strip() and t.isprintable()),
+    st.sampled_from(["size", "orientation"]),
+)
+def test_any_printable_size_or_orientation_is_sent_as_given(value: str, name: str) -> None:
+    assert body(**{name: value})[name] == value
+
+
+def test_the_body_is_built_through_the_generated_from_dict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A spec that made a field an enum would have from_dict convert it; the constructor
+    # would take the plain string and break to_dict.
+    seen: list[dict[str, Any]] = []
+    original = generated_models.CreateVideoBody
+
+    class Spy(original):  # type: ignore[misc, valid-type]
+        @classmethod
+        def from_dict(cls, src_dict: Any) -> Any:
+            seen.append(dict(src_dict))
+            return original.from_dict(src_dict)
+
+    monkeypatch.setattr(generated_models, "CreateVideoBody", Spy)
+    sent = body(extra_body={"style": "anime"})
+    assert seen == [sent]
+    assert all(type(v) in (str, int, bool, list) for v in seen[0].values())
 
 
 @pytest.mark.parametrize("duration", [0, -10, 10.0, 10.5, "10", True, False, None])
@@ -162,6 +254,7 @@ def test_images_must_be_a_list(images: object) -> None:
     error = refused(images=images)
     assert error.param == "images"
     assert "list of http(s) URLs" in str(error)
+    assert "data:image/" in str(error)
 
 
 @pytest.mark.parametrize(
@@ -170,7 +263,10 @@ def test_images_must_be_a_list(images: object) -> None:
         (["ftp://example.com/a.png"], 0),
         (["https://example.com/a.png", "/local/file.png"], 1),
         (["https://example.com/a.png", "https://"], 1),
-        (["data:image/png;base64,AAAA"], 0),
+        (["data:text/plain,hello"], 0),
+        (["data:image/png;base64,"], 0),
+        (["data:image/png;base64,AA AA"], 0),
+        (["data:,AAAA"], 0),
         (["https://example.com/a b.png"], 0),
         (["https://example.com/a.png\n"], 0),
         ([None], 0),
@@ -183,7 +279,12 @@ def test_each_image_must_be_an_http_url(images: list[object], bad_index: int) ->
     assert "http(s) URL" in str(error)
 
 
-@given(st.text().filter(lambda t: not t.lower().startswith(("http://", "https://"))))
+def test_data_image_urls_are_accepted() -> None:
+    images = ["data:image/png;base64,iVBORw0KGgo=", "DATA:image/svg+xml;charset=utf-8,%3Csvg%3E"]
+    assert body(images=images)["images"] == images
+
+
+@given(st.text().filter(lambda t: not t.lower().startswith(("http://", "https://", "data:image/"))))
 def test_no_string_that_is_not_an_http_url_is_taken_as_an_image(text: str) -> None:
     assert refused(images=[text]).param == "images[0]"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -15,7 +16,9 @@ from anyapi_sora import (
     PermissionDeniedError,
     RateLimitError,
     ResponseShapeError,
+    TaskNotCreatedError,
     TaskStatus,
+    _params,
 )
 from client_harness import (
     API_KEY,
@@ -89,8 +92,9 @@ def test_create_sends_named_options_and_extra_body(api: Harness) -> None:
 INVALID: list[Any] = [
     pytest.param(("",), {}, "prompt", None, id="empty-prompt"),
     pytest.param(("  ",), {}, "prompt", None, id="blank-prompt"),
-    pytest.param(("x",), {"orientation": "square"}, "orientation", "'landscape'", id="orientation"),
-    pytest.param(("x",), {"size": "medium"}, "size", "'large'", id="size"),
+    pytest.param(("x",), {"orientation": ""}, "orientation", "'landscape'", id="orientation"),
+    pytest.param(("x",), {"size": None}, "size", "'large'", id="size"),
+    pytest.param(("x",), {"images": ["data:text/html,x"]}, "images[0]", None, id="images-data"),
     pytest.param(("x",), {"duration": 0}, "duration", None, id="zero-duration"),
     pytest.param(("x",), {"duration": -5}, "duration", None, id="negative-duration"),
     pytest.param(("x",), {"duration": True}, "duration", None, id="bool-duration"),
@@ -257,3 +261,136 @@ def test_an_unreadable_create_response_warns_about_billing(api: Harness, body: o
     assert api.gateway.create.count == 1
     assert BILLED in str(info.value)
     assert info.value.status_code == 200
+
+
+# --------------------------------------------------------------------------- open values
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_params, "_warned_values", set())
+
+
+@pytest.mark.parametrize("size", ["medium", "1280x720"])
+@pytest.mark.usefixtures("fresh_warnings")
+def test_create_sends_a_size_the_gateway_may_take_with_one_warning(
+    api: Harness, size: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="anyapi_sora")
+    api.gateway.create.queue(task_reply())
+    api.videos.create("x", model="sora-2-pro-all", size=size, duration=25)
+    (body,) = api.gateway.create_bodies()
+    assert body["size"] == size
+    assert body["duration"] == 25
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert f"size={size!r}" in warnings[0]
+    assert "'small', 'large'" in warnings[0]
+
+
+def test_create_sends_a_data_image_url(api: Harness) -> None:
+    api.gateway.create.queue(task_reply())
+    image = "data:image/png;base64,iVBORw0KGgo="
+    api.videos.create("x", images=["https://example.com/a.png", image])
+    assert api.gateway.create_bodies()[0]["images"] == ["https://example.com/a.png", image]
+
+
+# --------------------------------------------------------------------------- "no task exists"
+
+NO_TASK = "vectorengine-error-body.json"
+NOT_CREATED = "no task was created"
+
+
+def no_task_reply(status: int) -> httpx.Response:
+    return json_reply(load_fixture(f"dialects/{NO_TASK}"), status)
+
+
+@pytest.mark.parametrize("status", [200, 429, 500, 502, 503])
+def test_a_create_answered_with_no_task_is_retried_and_makes_one_task(
+    api: Harness, status: int
+) -> None:
+    api.gateway.create.queue(no_task_reply(status), no_task_reply(status), task_reply())
+    task = api.videos.create("x")
+    assert task.id == TASK_ID
+    assert api.gateway.create.count == 3
+    assert len(api.clock.sleeps) == 2
+
+
+@pytest.mark.parametrize("status", [200, 429, 500])
+def test_a_create_answered_with_no_task_says_so_when_retries_run_out(
+    api: Harness, status: int
+) -> None:
+    client = api.make_client(max_retries=3)
+    api.gateway.create.always(no_task_reply(status))
+    with pytest.raises(TaskNotCreatedError) as info:
+        api.videos_of(client).create("x")
+    error = info.value
+    assert isinstance(error, RateLimitError)
+    assert api.gateway.create.count == 4
+    assert error.status_code == status
+    text = str(error)
+    assert NOT_CREATED in text
+    assert "当前分组上游负载已饱和" in text
+    assert BILLED not in text
+    assert "billed" not in (error.note or "")
+
+
+def test_a_create_answered_with_no_task_honours_retry_after(api: Harness) -> None:
+    reply = json_reply(load_fixture(f"dialects/{NO_TASK}"), 500, headers={"Retry-After": "7"})
+    api.gateway.create.queue(reply, task_reply())
+    api.videos.create("x")
+    assert api.clock.sleeps == [7.0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": None, "status": "ERROR", "error": {"message": "upstream busy"}},
+        {"status": " Error ", "message": "busy"},
+        {"code": 0, "data": {"id": "", "status": "error", "error": "busy"}},
+    ],
+    ids=["null-id", "no-id", "envelope"],
+)
+def test_other_spellings_of_no_task_are_retried(api: Harness, body: dict[str, Any]) -> None:
+    api.gateway.create.queue(json_reply(body, 500), task_reply())
+    assert api.videos.create("x").id == TASK_ID
+    assert api.gateway.create.count == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A task that failed at once is a task: it may be billed.
+        {"id": "sora-2:task_x", "status": "error", "error": "upstream busy"},
+        {"id": "", "task_id": "task_x", "status": "error"},
+        {"id": "", "status": "failed", "error": "busy"},
+        {"code": "upstream_error", "message": "exploded", "data": None},
+    ],
+    ids=["with-id", "with-task-id", "failed-not-error", "task-route-error"],
+)
+def test_a_5xx_that_names_a_task_or_no_status_is_not_retried(
+    api: Harness, body: dict[str, Any]
+) -> None:
+    api.gateway.create.always(json_reply(body, 500))
+    with pytest.raises(InternalServerError) as info:
+        api.videos.create("x")
+    assert type(info.value) is InternalServerError
+    assert api.gateway.create.count == 1
+    assert BILLED in str(info.value)
+
+
+def test_a_4xx_with_the_no_task_body_keeps_its_class_and_is_not_retried(api: Harness) -> None:
+    api.gateway.create.always(no_task_reply(400))
+    with pytest.raises(BadRequestError) as info:
+        api.videos.create("x")
+    assert api.gateway.create.count == 1
+    assert BILLED not in str(info.value)
+
+
+def test_a_200_that_names_a_task_with_status_error_is_a_failed_task(api: Harness) -> None:
+    body = {"id": TASK_ID, "status": "error", "error": "prompt refused"}
+    api.gateway.create.queue(json_reply(body))
+    task = api.videos.create("x")
+    assert task.status is TaskStatus.FAILED
+    assert task.failure_reason == "prompt refused"
+    assert api.gateway.create.count == 1

@@ -123,7 +123,7 @@ def test_an_existing_out_file_is_refused_before_create(api: Harness, tmp_path: P
         ({"timeout": -1}, "timeout"),
         ({"poll_interval": 0}, "poll_interval"),
         ({"poll_interval": float("nan")}, "poll_interval"),
-        ({"orientation": "square"}, "orientation"),
+        ({"orientation": ""}, "orientation"),
         ({"duration": 0}, "duration"),
         ({"style": "anime"}, "style"),
         ({"images": "https://example.com/a.png"}, "images"),

@@ -20,6 +20,7 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     ResponseShapeError,
+    TaskNotCreatedError,
     VideoGenerationError,
     WaitTimeoutError,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseShapeError",
+    "TaskNotCreatedError",
     "TaskStatus",
     "VideoGenerationError",
     "VideoTask",

@@ -27,6 +27,7 @@ __all__ = [
     "parse_retry_after",
     "summarize_body",
     "text_message",
+    "unwrap_message",
 ]
 
 # Searched in this order; httpx.Headers lookups are case-insensitive already.
@@ -48,6 +49,10 @@ _SPACE = re.compile(r"\s+")
 MESSAGE_LIMIT = 1000
 # Enough for a <title> near the top of any error page without regex-scanning megabytes.
 _HTML_SCAN_LIMIT = 64 * 1024
+# A message that is a JSON error body is unwrapped this many times at most, and only when
+# it is short enough to be an error body rather than a dump.
+_MAX_NESTING = 3
+_NESTED_LIMIT = 64 * 1024
 
 
 def _clean(value: object, limit: int = MESSAGE_LIMIT) -> str | None:
@@ -83,20 +88,52 @@ def _detail_message(detail: object) -> str | None:
 
 
 def extract_message(body: object) -> str | None:
-    """The server's own error message from a parsed JSON body, or None if it has none."""
+    """The server's own error message from a parsed JSON body, or None if it has none.
+
+    A message that is itself a JSON error body (a gateway passing on its upstream's answer)
+    gives that body's message.
+    """
+    return _extract_message(body, 0)
+
+
+def unwrap_message(value: object) -> str | None:
+    """A message text, cleaned; one that is a JSON error body gives that body's message."""
+    return _message_text(value, 0)
+
+
+def _message_text(value: object, depth: int) -> str | None:
+    if not isinstance(value, str):
+        return None
+    stripped = value.strip()
+    if (
+        depth < _MAX_NESTING
+        and stripped.startswith("{")
+        and stripped.endswith("}")
+        and len(stripped) <= _NESTED_LIMIT
+    ):
+        try:
+            inner = json.loads(stripped)
+        except (ValueError, RecursionError):
+            inner = None
+        if isinstance(inner, dict) and (found := _extract_message(inner, depth + 1)):
+            return found
+    return _clean(stripped)
+
+
+def _extract_message(body: object, depth: int) -> str | None:
     if isinstance(body, str):
-        return _clean(body)
+        return _message_text(body, depth)
     if not isinstance(body, dict):
         return None
     error = body.get("error")
     if isinstance(error, dict):
-        message = _clean(error.get("message")) or _clean(error.get("msg"))
+        message = _message_text(error.get("message"), depth) or _clean(error.get("msg"))
         if message:
             return message
-    elif isinstance(error, str) and (message := _clean(error)):
+    elif isinstance(error, str) and (message := _message_text(error, depth)):
         return message
     return (
-        _clean(body.get("message"))
+        _message_text(body.get("message"), depth)
         or _clean(body.get("msg"))
         or _detail_message(body.get("detail"))
         or _clean(body.get("error_message"))

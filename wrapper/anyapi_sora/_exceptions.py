@@ -12,6 +12,7 @@ AnyAPIError                        base; also bad configuration (e.g. no API key
  |    +-- PermissionDeniedError    403 (on AnyAPI: quota exhausted)
  |    +-- NotFoundError            404
  |    +-- RateLimitError           429
+ |    |    +-- TaskNotCreatedError  a create answered "no task" (any status): retried, never billed
  |    +-- InternalServerError      >= 500
  +-- ResponseShapeError            a 2xx body that is not a task (also ValueError)
  +-- VideoGenerationError          the task ended failed or cancelled
@@ -56,6 +57,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseShapeError",
+    "TaskNotCreatedError",
     "VideoGenerationError",
     "WaitTimeoutError",
     "make_status_error",
@@ -233,6 +235,10 @@ class RateLimitError(APIStatusError):
             response=response,
             note=note,
         )
+
+
+class TaskNotCreatedError(RateLimitError):
+    """A create answered with no task (empty id, status "error") at any HTTP status; not billed."""
 
 
 class InternalServerError(APIStatusError):

@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import httpx
 
+from ._body_log import log_body
 from ._config import route_url
 from ._exceptions import APIConnectionError, APITimeoutError, ResponseShapeError, make_status_error
+from ._refusal import refused_create
 from ._retry import BILLING_NOTE, NOT_SENT_ERRORS, RetryPolicy
 
 if TYPE_CHECKING:
@@ -123,6 +125,9 @@ def check_response(response: httpx.Response, *, idempotent: bool, started: float
             response.reason_phrase,
             (time.perf_counter() - started) * 1000,
         )
+        log_body(response)
+    if not idempotent and (refusal := refused_create(response)) is not None:
+        raise refusal  # before the status: gateways send this body with 200, 429 or 500
     if response.is_success:
         return response
     # A create answered 5xx may still have started a task upstream.

@@ -1,8 +1,9 @@
 """When a failed request is retried, and how long to wait first.
 
 Reads (query, download) are safe to repeat. A create is billed once the gateway accepts
-it, so it is repeated only when no task can exist: the connection was never made, or the
-gateway answered 429.
+it, so it is repeated only when no task can exist: the connection was never made, the
+gateway answered 429, or its answer named no task (``TaskNotCreatedError``, a
+``RateLimitError``, whatever the HTTP status).
 """
 
 from __future__ import annotations

@@ -1,0 +1,276 @@
+"""Status words: every entry of the table, and the stem rules for words it does not know."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from anyapi_sora import TaskStatus, VideoTask, _status
+from anyapi_sora._status import KNOWN_STATUS_WORDS, read_status_word
+from hypothesis import given
+from hypothesis import strategies as st
+
+# One row per table entry, written out: removing a word from the table fails its row, and
+# adding one without a row fails test_every_table_word_has_a_row.
+TABLE: list[tuple[str, TaskStatus]] = [
+    ("pending", TaskStatus.PENDING),
+    ("queued", TaskStatus.QUEUED),
+    ("queueing", TaskStatus.QUEUED),
+    ("queuing", TaskStatus.QUEUED),
+    ("in_queue", TaskStatus.QUEUED),
+    ("submitted", TaskStatus.QUEUED),
+    ("not_start", TaskStatus.QUEUED),
+    ("not_started", TaskStatus.QUEUED),
+    ("notstarted", TaskStatus.QUEUED),
+    ("waiting", TaskStatus.QUEUED),
+    ("created", TaskStatus.QUEUED),
+    ("preparing", TaskStatus.QUEUED),
+    ("processing", TaskStatus.PROCESSING),
+    ("in_progress", TaskStatus.PROCESSING),
+    ("inprogress", TaskStatus.PROCESSING),
+    ("running", TaskStatus.PROCESSING),
+    ("started", TaskStatus.PROCESSING),
+    ("starting", TaskStatus.PROCESSING),
+    ("generating", TaskStatus.PROCESSING),
+    ("video_generating", TaskStatus.PROCESSING),
+    ("image_downloading", TaskStatus.PROCESSING),
+    ("video_upsampling", TaskStatus.PROCESSING),
+    ("video_generation_completed", TaskStatus.PROCESSING),
+    ("completed", TaskStatus.COMPLETED),
+    ("complete", TaskStatus.COMPLETED),
+    ("success", TaskStatus.COMPLETED),
+    ("succeeded", TaskStatus.COMPLETED),
+    ("succeed", TaskStatus.COMPLETED),
+    ("successful", TaskStatus.COMPLETED),
+    ("finished", TaskStatus.COMPLETED),
+    ("done", TaskStatus.COMPLETED),
+    ("video_upsampling_completed", TaskStatus.COMPLETED),
+    ("failed", TaskStatus.FAILED),
+    ("failure", TaskStatus.FAILED),
+    ("fail", TaskStatus.FAILED),
+    ("error", TaskStatus.FAILED),
+    ("errored", TaskStatus.FAILED),
+    ("video_generation_failed", TaskStatus.FAILED),
+    ("video_upsampling_failed", TaskStatus.FAILED),
+    ("cancelled", TaskStatus.CANCELLED),
+    ("canceled", TaskStatus.CANCELLED),
+    ("unknown", TaskStatus.UNKNOWN),
+]
+
+
+def test_every_table_word_has_a_row() -> None:
+    words = [word for word, _ in TABLE]
+    assert len(words) == len(set(words))
+    assert dict(TABLE) == KNOWN_STATUS_WORDS
+
+
+@pytest.mark.parametrize(("word", "status"), TABLE, ids=[word for word, _ in TABLE])
+def test_table_word(word: str, status: TaskStatus) -> None:
+    assert KNOWN_STATUS_WORDS[word] is status
+    assert read_status_word(word) == _status.StatusWord(status, "table")
+    # As gateways spell it: any case, "-" or spaces for "_", padded.
+    for spelling in {word.upper(), word.title(), f" {word.replace('_', '-')}\n"}:
+        assert TaskStatus.parse(spelling) is status, spelling
+        assert read_status_word(spelling).how == "table", spelling
+    assert TaskStatus.parse(word.replace("_", " ").upper()) is status
+
+
+@pytest.mark.parametrize(
+    ("word", "status"),
+    [
+        ("VideoGenerationCompleted", TaskStatus.PROCESSING),
+        ("VideoUpsamplingCompleted", TaskStatus.COMPLETED),
+        ("InProgress", TaskStatus.PROCESSING),
+        ("NotStarted", TaskStatus.QUEUED),
+        ("inQueue", TaskStatus.QUEUED),
+    ],
+)
+def test_camel_case_spellings_of_table_words(word: str, status: TaskStatus) -> None:
+    assert read_status_word(word) == _status.StatusWord(status, "table")
+
+
+@pytest.fixture(autouse=True)
+def fresh_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_status, "_reported_words", set())
+
+
+def test_table_words_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="anyapi_sora")
+    for word, _ in TABLE:
+        TaskStatus.parse(word.upper())
+    assert caplog.records == []
+
+
+# --------------------------------------------------------------------------- unseen words
+
+CLEAR_OUTCOMES = [
+    # success, whatever came before it
+    ("task_succeeded", TaskStatus.COMPLETED),
+    ("generation_succeeded", TaskStatus.COMPLETED),
+    ("SUCCESSFULLY", TaskStatus.COMPLETED),
+    ("TaskSucceeded", TaskStatus.COMPLETED),
+    ("success_with_warnings", TaskStatus.COMPLETED),
+    # completion alone, or of the whole task, or of a step that only ever comes last
+    ("finish", TaskStatus.COMPLETED),
+    ("ready", TaskStatus.COMPLETED),
+    ("video_ready", TaskStatus.COMPLETED),
+    ("all_done", TaskStatus.COMPLETED),
+    ("job_finished", TaskStatus.COMPLETED),
+    ("task-complete", TaskStatus.COMPLETED),
+    ("image_upsampling_completed", TaskStatus.COMPLETED),
+    ("video_upscaling_completed", TaskStatus.COMPLETED),
+    ("upscale_done", TaskStatus.COMPLETED),
+    ("post_processing_completed", TaskStatus.COMPLETED),
+    ("upload_completed", TaskStatus.COMPLETED),
+    ("ImageUpscaleCompleted", TaskStatus.COMPLETED),
+    # failure
+    ("rejected", TaskStatus.FAILED),
+    ("content_rejected", TaskStatus.FAILED),
+    ("upload_failed", TaskStatus.FAILED),
+    ("generation-failed", TaskStatus.FAILED),
+    ("_failed_", TaskStatus.FAILED),
+    ("moderation blocked", TaskStatus.FAILED),
+    ("upstream_error", TaskStatus.FAILED),
+    ("TIMEOUT", TaskStatus.FAILED),
+    ("aborted", TaskStatus.FAILED),
+    ("TaskFailed", TaskStatus.FAILED),
+    ("failed_after_3_retries", TaskStatus.FAILED),
+    ("failed_due_to_timeout", TaskStatus.FAILED),
+    # cancellation
+    ("user_cancelled", TaskStatus.CANCELLED),
+    ("cancelled_by_user", TaskStatus.CANCELLED),
+    ("CANCEL", TaskStatus.CANCELLED),
+]
+
+
+@pytest.mark.parametrize(("word", "status"), CLEAR_OUTCOMES)
+def test_a_clear_outcome_ends_the_wait(word: str, status: TaskStatus) -> None:
+    assert word.lower().replace("-", "_") not in KNOWN_STATUS_WORDS
+    assert read_status_word(word) == _status.StatusWord(status, "stem")
+    assert TaskStatus.parse(word) is status
+
+
+STAGE_COMPLETIONS = [
+    "generation_completed",
+    "render_done",
+    "video_generation_finished",
+    "image_downloading_completed",
+    "VideoRenderComplete",
+    "step_1_done",
+]
+
+
+@pytest.mark.parametrize("word", STAGE_COMPLETIONS)
+def test_a_completed_step_alone_keeps_the_wait_going(word: str) -> None:
+    assert read_status_word(word) == _status.StatusWord(TaskStatus.COMPLETED, "stage")
+    assert TaskStatus.parse(word) is TaskStatus.UNKNOWN
+
+
+@pytest.mark.parametrize("word", STAGE_COMPLETIONS)
+def test_a_completed_step_with_the_video_is_the_end(word: str) -> None:
+    body = {"id": "t", "status": word, "output": {"video": "https://cdn.example/v/1.mp4"}}
+    task = VideoTask.from_json(body)
+    assert task.status is TaskStatus.COMPLETED
+    assert task.video_url == "https://cdn.example/v/1.mp4"
+    # ...but a picture is not the video.
+    body["output"] = {"video_cover": "https://cdn.example/v/1.jpg"}
+    assert VideoTask.from_json(body).status is TaskStatus.UNKNOWN
+
+
+STILL_RUNNING = [
+    # negated
+    "uncompleted",
+    "incomplete",
+    "not_finished",
+    "unfinished",
+    "notfinished",
+    "NotCompleted",
+    "not_failed",
+    "never_started",
+    "no_success",
+    "task_incomplete",
+    # hedged: the gateway is still trying
+    "failed_retrying",
+    "failed_will_retry",
+    "retry_failed",
+    "partially_completed",
+    "success_pending_review",
+    "about_to_finish",
+    # contradictions
+    "error_completed",
+    "completed_with_errors",
+    "completed_with_no_video",
+    # no outcome at all
+    "expired",
+    "paused",
+    "rendering",
+    "MODERATING",
+    "upsampling_started",
+    "cancelling",
+    "weird_42",
+]
+
+
+@pytest.mark.parametrize("word", STILL_RUNNING)
+def test_anything_else_keeps_the_task_running(word: str) -> None:
+    assert read_status_word(word) == _status.StatusWord(TaskStatus.UNKNOWN, "unknown")
+    assert TaskStatus.parse(word) is TaskStatus.UNKNOWN
+    task = VideoTask.from_json({"id": "t", "status": word, "video_url": "https://a/v.mp4"})
+    assert not task.done
+
+
+_OUTCOME_WORDS = [
+    w for w, s in [*TABLE, *CLEAR_OUTCOMES] if s is TaskStatus.COMPLETED and w.islower()
+]
+
+
+@given(
+    word=st.sampled_from(_OUTCOME_WORDS),
+    negation=st.sampled_from(["not_", "non_", "not ", "no-", "never_", "NOT_"]),
+)
+def test_a_negated_success_is_never_a_success(word: str, negation: str) -> None:
+    assert not TaskStatus.parse(negation + word).is_terminal
+
+
+@given(
+    word=st.sampled_from([w for w in _OUTCOME_WORDS if "_" not in w]),
+    prefix=st.sampled_from(["un", "in", "non", "not"]),
+)
+def test_a_success_word_with_a_negating_prefix_is_never_a_success(word: str, prefix: str) -> None:
+    assert not TaskStatus.parse(prefix + word).is_terminal
+
+
+@given(
+    word=st.sampled_from([w for w, s in TABLE if s.is_terminal] + _OUTCOME_WORDS),
+    hedge=st.sampled_from(["_retrying", "_will_retry", "_pending", "_partially", "_not"]),
+)
+def test_a_hedged_outcome_is_never_final(word: str, hedge: str) -> None:
+    assert not TaskStatus.parse(word + hedge).is_terminal
+
+
+@given(st.text(max_size=40))
+def test_reading_any_text_never_raises(text: str) -> None:
+    word = read_status_word(text)
+    assert isinstance(word.status, TaskStatus)
+    assert word.how in ("table", "stem", "stage", "unknown")
+
+
+def test_a_word_read_by_its_stem_is_logged_once_at_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="anyapi_sora")
+    TaskStatus.parse("task_succeeded")
+    TaskStatus.parse("task_succeeded")
+    records = [r for r in caplog.records if "task_succeeded" in r.getMessage()]
+    assert [r.levelno for r in records] == [logging.INFO, logging.DEBUG]
+    assert "completed" in records[0].getMessage()
+
+
+def test_a_completed_step_is_logged_as_what_it_was_read_as(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="anyapi_sora")
+    VideoTask.from_json({"id": "t", "status": "render_done"})
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING
+    assert "running" in record.getMessage()

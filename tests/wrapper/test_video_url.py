@@ -1,0 +1,342 @@
+"""Finding the video URL: the known paths, then the bounded search that never takes a picture."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import pytest
+from anyapi_sora import TaskStatus, VideoTask
+from anyapi_sora._video_url import (
+    MAX_DEPTH,
+    MAX_NODES,
+    THUMBNAIL_URL_PATHS,
+    VIDEO_URL_PATHS,
+    search_video_url,
+)
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+VIDEO = "https://cdn.example.com/v/abc.mp4?sig=1"
+
+
+def nest(path: tuple[str, ...], value: object) -> dict[str, Any]:
+    for key in reversed(path):
+        value = {key: value}
+    assert isinstance(value, dict)
+    return value
+
+
+def completed(**fields: Any) -> VideoTask:
+    return VideoTask.from_json({"id": "t", "status": "completed", **fields})
+
+
+# --------------------------------------------------------------------------- known paths
+
+
+@pytest.mark.parametrize("path", VIDEO_URL_PATHS, ids=".".join)
+def test_each_known_path_holds_the_video(path: tuple[str, ...]) -> None:
+    for status in ("pending", "completed"):
+        body = {"id": "t", "status": status, **nest(path, VIDEO)}
+        assert VideoTask.from_json(body).video_url == VIDEO
+
+
+def test_known_paths_are_tried_in_order() -> None:
+    for index, path in enumerate(VIDEO_URL_PATHS[:-1]):
+        later = VIDEO_URL_PATHS[index + 1]
+        body: dict[str, Any] = {"id": "t", "status": "completed"}
+        merge(body, nest(later, "https://later.example/v.mp4"))
+        merge(body, nest(path, VIDEO))
+        assert VideoTask.from_json(body).video_url == VIDEO, path
+
+
+def merge(into: dict[str, Any], other: dict[str, Any]) -> None:
+    for key, value in other.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            merge(into[key], value)
+        else:
+            into[key] = value
+
+
+@pytest.mark.parametrize("path", THUMBNAIL_URL_PATHS, ids=".".join)
+def test_each_known_thumbnail_path(path: tuple[str, ...]) -> None:
+    thumbnail = "https://cdn.example.com/v/abc.webp"
+    task = completed(**nest(path, thumbnail))
+    assert task.thumbnail_url == thumbnail
+    assert task.video_url is None
+
+
+@pytest.mark.parametrize(
+    "junk", ["ftp://x/v.mp4", "/v/relative.mp4", "null", "https://", "see the page", 5]
+)
+def test_a_known_path_holds_only_an_http_url(junk: object) -> None:
+    assert completed(video_url=junk).video_url is None
+    assert completed(video_url=junk, detail={"url": VIDEO}).video_url == VIDEO
+
+
+# --------------------------------------------------------------------------- the search
+
+FOUND = [
+    ({"output": ["https://x.example/a.mp4"]}, "https://x.example/a.mp4"),
+    ({"output": "https://x.example/a"}, "https://x.example/a"),
+    ({"result": {"videos": [{"url": "https://x.example/r.webm"}]}}, "https://x.example/r.webm"),
+    ({"data": {"downloadUrl": "https://x.example/d?sig=1"}}, "https://x.example/d?sig=1"),
+    ({"assets": {"video": "https://x.example/asset.mov"}}, "https://x.example/asset.mov"),
+    ({"media": [{"type": "video", "src": "https://x.example/m"}]}, "https://x.example/m"),
+    ({"response": {"files": ["https://x.example/f.MP4"]}}, "https://x.example/f.MP4"),
+    ({"hd_url": "https://x.example/hd"}, "https://x.example/hd"),
+    ({"no_watermark_url": "https://x.example/clean"}, "https://x.example/clean"),
+    ({"preview_url": "https://x.example/p.mp4"}, "https://x.example/p.mp4"),
+    # A video file under a key that says nothing still beats having no video.
+    ({"a": {"b": "https://x.example/v.mp4"}}, "https://x.example/v.mp4"),
+    # Preferences: a video file; then a key naming the video; then the shallower.
+    (
+        {"url": "https://x.example/page", "clip": {"file": "https://x.example/v.mp4"}},
+        "https://x.example/v.mp4",
+    ),
+    (
+        {"link": "https://x.example/l", "download": "https://x.example/d"},
+        "https://x.example/d",
+    ),
+    (
+        {"x": {"y": {"video": "https://x.example/deep"}}, "video": "https://x.example/top"},
+        "https://x.example/top",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fields", "url"), FOUND)
+def test_the_search_finds_a_video_under_an_unknown_key(fields: dict[str, Any], url: str) -> None:
+    assert completed(**fields).video_url == url
+
+
+def test_the_search_runs_only_for_a_completed_task() -> None:
+    for status in ("pending", "processing", "failed", "weird"):
+        body = {"id": "t", "status": status, "output": {"video": VIDEO}}
+        assert VideoTask.from_json(body).video_url is None
+
+
+NEVER = [
+    {"thumbnail": "https://x.example/t.mp4"},
+    {"cover_url": "https://x.example/c"},
+    {"video": {"cover": "https://x.example/c"}},
+    {"videoPoster": "https://x.example/p"},
+    {"gif_url": "https://x.example/a.gif"},
+    {"output": {"gif": "https://x.example/a"}},
+    {"images": ["https://x.example/1.png"]},
+    {"image_url": "https://x.example/i"},
+    {"url": "https://x.example/a.jpg?sig=1"},
+    {"video": "https://x.example/frame.webp"},
+    {"result": {"url": "https://x.example/poster.jpeg"}},
+    {"preview_url": "https://x.example/p"},
+    {"preview_image": "https://x.example/p.mp4"},
+    {"last_frame_url": "https://x.example/f"},
+    {"input": {"video_url": "https://x.example/in.mp4"}},
+    {"character_url": "https://x.example/cameo.mp4"},
+    {"remixed_from_video_url": "https://x.example/old.mp4"},
+    {"request": {"images": ["https://x.example/ref.png"]}},
+    {"reference_video": "https://x.example/ref.mp4"},
+    {"callback_url": "https://my.example/hook"},
+    {"share_url": "https://x.example/p/123"},
+    {"audio_url": "https://x.example/a.mp3"},
+    {"output": {"subtitles": "https://x.example/s.vtt"}},
+    {"output": "gs://bucket/v.mp4"},
+    {"video": "not a url"},
+    {"video": ""},
+]
+
+
+@pytest.mark.parametrize("fields", NEVER)
+def test_the_search_never_takes_a_picture_or_an_input(fields: dict[str, Any]) -> None:
+    assert completed(**fields).video_url is None
+
+
+def test_the_real_completed_body_is_found_without_its_known_paths() -> None:
+    # query-completed.json's detail, with the known places removed: what is left holds
+    # a gif, a thumbnail, the md encoding and the source; the search takes a video file.
+    detail = {
+        "gif_url": "https://cdn.example.com/preview.gif?sig=ghi",
+        "thumbnail_url": "https://cdn.example.com/thumbnail.webp?sig=def",
+        "input": {"images": ["https://example.com/in/first.png"]},
+        "draft": {
+            "encodings": {
+                "thumbnail": {"path": "https://videos.example.com/thumbnail.webp?sig=pqr"},
+                "md": {"path": "https://videos.example.com/md.mp4?sig=mno"},
+            }
+        },
+    }
+    assert completed(detail=detail).video_url == "https://videos.example.com/md.mp4?sig=mno"
+
+
+def test_the_search_is_bounded_in_depth() -> None:
+    reachable = nest(("a",) * (MAX_DEPTH - 1), VIDEO)
+    assert search_video_url({"video": reachable}) == VIDEO
+    too_deep = nest(("a",) * MAX_DEPTH, VIDEO)
+    assert search_video_url({"video": too_deep}) is None
+
+
+def test_the_search_is_bounded_in_nodes() -> None:
+    crowd = [{"n": i} for i in range(MAX_NODES)]
+    assert search_video_url({"items": crowd, "z": {"video": VIDEO}}) is None
+    assert search_video_url({"z": {"video": VIDEO}, "items": crowd}) == VIDEO
+
+
+def test_a_huge_body_is_searched_without_trouble() -> None:
+    body = {"status": "completed", "id": "t", "data": [list(range(1000))] * 1000}
+    body["deep"] = nest(("x",) * 5000, "y")
+    task = VideoTask.from_json(body)
+    assert task.video_url is None
+    assert task.status is TaskStatus.COMPLETED
+
+
+# --------------------------------------------------------------------------- any shape
+
+VIDEO_KEYS = [
+    "url",
+    "video",
+    "video_url",
+    "videoUrl",
+    "output",
+    "outputs",
+    "result",
+    "results",
+    "file",
+    "file_url",
+    "download",
+    "download_url",
+    "downloadURL",
+    "src",
+    "media",
+    "asset",
+    "mp4",
+    "link",
+    "uri",
+    "play_url",
+    "stream",
+    "hd_url",
+    "source",
+]
+NEUTRAL_KEYS = ["data", "payload", "response", "task", "info", "item", "extra", "meta", "detail"]
+DECOY_KEYS = [
+    "thumbnail",
+    "thumbnail_url",
+    "thumb",
+    "cover",
+    "coverUrl",
+    "cover_image",
+    "poster",
+    "poster_url",
+    "gif",
+    "gif_url",
+    "image",
+    "image_url",
+    "images",
+    "preview_image",
+    "previewImage",
+    "img",
+    "avatar",
+]
+IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".gif", ".webp", ".JPG"]
+
+hosts = st.sampled_from(["cdn.example.com", "files.test", "bucket.oss.example.net"])
+names = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12)
+queries = st.sampled_from(["", "?sig=abc", "?se=2025-10-12&sig=x%3D", "?token=1"])
+
+
+@st.composite
+def urls(draw: st.DrawFn, extensions: list[str]) -> str:
+    return (
+        f"https://{draw(hosts)}/{draw(names)}/{draw(names)}"
+        f"{draw(st.sampled_from(extensions))}{draw(queries)}"
+    )
+
+
+@st.composite
+def video_paths(draw: st.DrawFn) -> tuple[str, ...]:
+    depth = draw(st.integers(min_value=1, max_value=3))
+    heads = draw(
+        st.lists(
+            st.sampled_from([*VIDEO_KEYS, *NEUTRAL_KEYS]), min_size=depth - 1, max_size=depth - 1
+        )
+    )
+    return (*heads, draw(st.sampled_from(VIDEO_KEYS)))
+
+
+@st.composite
+def decoys(draw: st.DrawFn) -> tuple[tuple[str, ...], str]:
+    """A picture: under a picture's key (any URL), or under a video key with a picture's URL."""
+    depth = draw(st.integers(min_value=1, max_value=3))
+    keys = draw(
+        st.lists(st.sampled_from([*VIDEO_KEYS, *NEUTRAL_KEYS]), min_size=depth, max_size=depth)
+    )
+    if draw(st.booleans()):
+        keys[draw(st.integers(min_value=0, max_value=depth - 1))] = draw(
+            st.sampled_from(DECOY_KEYS)
+        )
+        url = draw(urls([*IMAGE_EXTENSIONS, "", ".mp4"]))
+    else:
+        url = draw(urls(IMAGE_EXTENSIONS))
+    return tuple(keys), url
+
+
+def place(body: dict[str, Any], path: tuple[str, ...], value: object, as_list: bool) -> bool:
+    """Put ``value`` at ``path`` (in a one-item list if asked); False if the path is taken."""
+    target = body
+    for key in path[:-1]:
+        child = target.setdefault(key, {})
+        if not isinstance(child, dict):
+            return False
+        target = child
+    if path[-1] in target or path[-1] in ("id", "status"):
+        return False
+    target[path[-1]] = [value] if as_list else value
+    return True
+
+
+@given(
+    path=video_paths(),
+    video=urls(["", ".mp4", ".mov", ".webm", ".m3u8"]),
+    in_list=st.booleans(),
+    pictures=st.lists(decoys(), max_size=6),
+)
+def test_a_video_under_any_video_key_is_found_among_pictures(
+    path: tuple[str, ...], video: str, in_list: bool, pictures: list[tuple[tuple[str, ...], str]]
+) -> None:
+    body: dict[str, Any] = {"id": "t", "status": "completed"}
+    placed = [place(body, p, url, as_list=False) for p, url in pictures]
+    assume(all(placed))
+    assume(place(body, path, video, as_list=in_list))
+    assert VideoTask.from_json(body).video_url == video
+
+
+@given(pictures=st.lists(decoys(), min_size=1, max_size=8), in_list=st.booleans())
+def test_pictures_alone_never_give_a_video_url(
+    pictures: list[tuple[tuple[str, ...], str]], in_list: bool
+) -> None:
+    body: dict[str, Any] = {"id": "t", "status": "completed"}
+    assume(all([place(body, p, url, as_list=in_list) for p, url in pictures]))
+    assert VideoTask.from_json(body).video_url is None
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30) | urls([".mp4"]),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from([*VIDEO_KEYS, *DECOY_KEYS, "x"]), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(output=json_values)
+def test_whatever_the_search_returns_is_an_http_url_from_the_body(output: object) -> None:
+    body = {"id": "t", "status": "completed", "output": output}
+    url = VideoTask.from_json(body).video_url
+    assert url is None or (url.startswith("https://") and url in repr(output))
+
+
+@pytest.mark.parametrize("path", VIDEO_URL_PATHS, ids=".".join)
+def test_a_picture_at_a_known_path_is_not_the_video(path: tuple[str, ...]) -> None:
+    assert completed(**nest(path, "https://cdn.example.com/v/cover.jpg?sig=1")).video_url is None
+    picture_then_video = {**nest(path, "https://cdn.example.com/v/cover.PNG"), "output": VIDEO}
+    assert completed(**picture_then_video).video_url == VIDEO
