@@ -46,6 +46,8 @@ def nest(path: tuple[str, ...], value: object) -> dict[str, Any]:
         ({"id": 12, "data": {"id": "video_1"}}, "video_1"),
         ({"id": 12, "data": {"id": 13}}, "12"),
         ({"id": "top", "data": {"id": "inner"}}, "top"),
+        ({"taskId": "video_1"}, "video_1"),
+        ({"id": 5, "taskId": "video_1"}, "video_1"),
         ({"id": True, "task_id": None, "data": "x"}, None),
         ({"id": "", "data": None}, None),
         ({}, None),
@@ -226,6 +228,13 @@ def test_each_failure_reason_place(path: tuple[str, ...], key: str, failed_only:
         ({"message": "task failed upstream", "fail_reason": "first"}, "first"),
         ({"message": "task failed upstream"}, "task failed upstream"),
         ({"data": None, "fail_reason": ""}, None),
+        (
+            {"errors": [{"message": "first of many", "code": "e1"}, {"message": "x"}]},
+            "first of many (e1)",
+        ),
+        ({"error": ["listed"]}, "listed"),
+        ({"error": [[["deep"]]]}, None),
+        ({"error": []}, None),
     ],
 )
 def test_failure_reason_forms(fields: dict[str, Any], expected: str | None) -> None:

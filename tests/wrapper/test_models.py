@@ -352,7 +352,9 @@ def test_shape_error_without_http_status() -> None:
         (10**400, None),
         (True, None),
         ([45], None),
-        ({"pct": 45}, None),
+        ({"pct": 45}, 45.0),  # an object under progress is read like the top level
+        ({"percent": "45%"}, 45.0),
+        ({"current": 3, "total": 10}, None),
     ],
 )
 def test_progress_forms(value: object, expected: float | None) -> None:
@@ -445,7 +447,8 @@ def test_thumbnail_chain() -> None:
         ({"error": {"code": 1001, "message": "numeric"}}, "numeric (1001)"),
         ({"error": {"code": "same", "message": "same"}}, "same"),
         ({"error": {"code": None, "message": None}}, None),
-        ({"error": ["a"], "fail_reason": 3}, None),
+        ({"error": ["a"], "fail_reason": 3}, "a"),  # a list of errors: the first
+        ({"error": [3], "fail_reason": 3}, None),
         ({"fail_reason": "", "failure_reason": "  ", "error_message": "real"}, "real"),
         ({}, None),
     ],

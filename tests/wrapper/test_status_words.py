@@ -136,6 +136,7 @@ CLEAR_OUTCOMES = [
     ("TaskFailed", TaskStatus.FAILED),
     ("failed_after_3_retries", TaskStatus.FAILED),
     ("failed_due_to_timeout", TaskStatus.FAILED),
+    ("content_policy_violation", TaskStatus.FAILED),
     # cancellation
     ("user_cancelled", TaskStatus.CANCELLED),
     ("cancelled_by_user", TaskStatus.CANCELLED),
@@ -152,6 +153,10 @@ def test_a_clear_outcome_ends_the_wait(word: str, status: TaskStatus) -> None:
 
 STAGE_COMPLETIONS = [
     "generation_completed",
+    "video_generated",
+    "RENDERED",
+    "upscaled",
+    "VideoAvailable",
     "render_done",
     "video_generation_finished",
     "image_downloading_completed",
@@ -207,6 +212,8 @@ STILL_RUNNING = [
     "MODERATING",
     "upsampling_started",
     "cancelling",
+    "not_generated",
+    "generated_pending_upload",
     "weird_42",
 ]
 

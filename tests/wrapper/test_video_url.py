@@ -85,6 +85,16 @@ FOUND = [
     ({"media": [{"type": "video", "src": "https://x.example/m"}]}, "https://x.example/m"),
     ({"response": {"files": ["https://x.example/f.MP4"]}}, "https://x.example/f.MP4"),
     ({"hd_url": "https://x.example/hd"}, "https://x.example/hd"),
+    ({"mp4": "https://x.example/no-extension"}, "https://x.example/no-extension"),
+    ({"MP4Url": "https://x.example/m"}, "https://x.example/m"),
+    (
+        # Replicate's shape: the output beats the API's own links.
+        {
+            "output": "https://replicate.example/o/abc",
+            "urls": {"get": "https://api.example/p", "stream": "https://stream.example/s"},
+        },
+        "https://replicate.example/o/abc",
+    ),
     ({"no_watermark_url": "https://x.example/clean"}, "https://x.example/clean"),
     ({"preview_url": "https://x.example/p.mp4"}, "https://x.example/p.mp4"),
     # A video file under a key that says nothing still beats having no video.
@@ -141,6 +151,11 @@ NEVER = [
     {"audio_url": "https://x.example/a.mp3"},
     {"output": {"subtitles": "https://x.example/s.vtt"}},
     {"output": "gs://bucket/v.mp4"},
+    {"user": {"profile_url": "https://x.example/u/1"}},
+    {"urls": {"get": "https://api.example/v1/p/1", "cancel": "https://api.example/c"}},
+    {"links": {"self": "https://api.example/v1/tasks/1"}},
+    {"status_url": "https://api.example/v1/tasks/1"},
+    {"docs_url": "https://x.example/docs"},
     {"video": "not a url"},
     {"video": ""},
 ]

@@ -56,6 +56,9 @@ def _is_number(value: str) -> bool:
     return value.isascii() and value.isdigit()
 
 
+_ID_KEYS = ("id", "task_id", "taskId")
+
+
 def task_id_in(task: Mapping[str, Any]) -> str | None:
     """The task's id as the body gives it, or None.
 
@@ -66,7 +69,7 @@ def task_id_in(task: Mapping[str, Any]) -> str | None:
     data = mapping(task.get("data"))
     numbers: list[str] = []
     for source in (task, data):
-        for key in ("id", "task_id"):
+        for key in _ID_KEYS:
             found = identifier(source.get(key))
             if found is None:
                 continue
@@ -130,7 +133,13 @@ def advanced_status(task: Mapping[str, Any], word: StatusWord) -> TaskStatus:
 # --- progress -------------------------------------------------------------------------------
 
 # Where progress is looked for, in order: the top level, then the upstream's own objects.
-PROGRESS_CONTAINERS: tuple[Path, ...] = ((), ("detail", "pending_info"), ("detail",), ("data",))
+PROGRESS_CONTAINERS: tuple[Path, ...] = (
+    (),
+    ("progress",),  # {"progress": {"percent": 45}}
+    ("detail", "pending_info"),
+    ("detail",),
+    ("data",),
+)
 
 
 # "progress_pct" (a fraction, group 1) or "progress_percent" / "percentage" (a percentage).
@@ -189,13 +198,16 @@ REASON_PLACES: tuple[tuple[Path, tuple[str, ...], bool], ...] = (
     ((), ("fail_reason", "failure_reason", "error_message", "error"), False),
     (("data",), ("fail_reason", "failure_reason", "error_message", "error"), False),
     (("detail",), ("error",), False),
-    ((), ("message", "msg", "reason"), True),
+    ((), ("errors", "message", "msg", "reason"), True),
     (("data",), ("message",), True),
 )
 
 
 def _reason(value: object) -> str | None:
-    """A reason from a string (a JSON error body is unwrapped) or a {message, code} object."""
+    """A reason from a string (a JSON error body is unwrapped), a {message, code} object, or
+    the first of a list of them."""
+    if isinstance(value, list):
+        return _reason(value[0]) if value and not isinstance(value[0], list) else None
     if is_mapping(value):
         message = unwrap_message(value.get("message")) or unwrap_message(value.get("msg"))
         code = identifier(value.get("code"))

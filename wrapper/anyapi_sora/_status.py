@@ -150,6 +150,25 @@ _SUCCESS_STEMS = frozenset(
 # These say something completed. Alone they are final; after another word they are final
 # only when that word names the whole task or a step that only ever comes last.
 _COMPLETION_STEMS = frozenset({"completed", "complete", "finished", "finish", "done", "ready"})
+# A step done, in the past tense ("video_generated", "rendered", "UPSCALED"): the end only
+# when the body carries the video, like a completed step.
+_STEP_DONE_STEMS = frozenset(
+    {
+        "generated",
+        "rendered",
+        "processed",
+        "produced",
+        "uploaded",
+        "upscaled",
+        "upsampled",
+        "encoded",
+        "transcoded",
+        "exported",
+        "published",
+        "delivered",
+        "available",
+    }
+)
 _FINAL_STEPS = frozenset(
     {
         "all",
@@ -200,6 +219,7 @@ _FAILURE_STEMS = frozenset(
         "timeout",
         "timedout",
         "errors",
+        "violation",
     }
 )
 _CANCEL_STEMS = frozenset({"cancelled", "canceled", "cancel"})
@@ -318,6 +338,8 @@ def _read_stems(tokens: list[str]) -> StatusWord | None:
     if last in _COMPLETION_STEMS:
         if len(main) == 1 or _is_final_step(main[-2]):
             return StatusWord(TaskStatus.COMPLETED, "stem")
+        return StatusWord(TaskStatus.COMPLETED, "stage")
+    if last in _STEP_DONE_STEMS:
         return StatusWord(TaskStatus.COMPLETED, "stage")
     return None
 

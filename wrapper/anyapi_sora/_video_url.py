@@ -106,7 +106,16 @@ _NOT_THE_VIDEO_PREFIXES = (
     "caption",
     "mask",
 )
-_NOT_THE_VIDEO_WORDS = frozenset({"pic", "pics", "ref", "refs", "page", "mp3", "wav"})
+_NOT_THE_VIDEO_WORDS = frozenset(
+    {
+        *("pic", "pics", "ref", "refs", "page", "mp3", "wav"),
+        # people and pages: a profile, a site, the docs
+        *("profile", "user", "owner", "author", "creator", "account", "homepage", "website"),
+        *("doc", "docs", "help", "support", "terms", "policy", "license", "log", "logs"),
+        # the API's own links (Replicate's "urls": {"get", "cancel", "stream"}, "self")
+        *("api", "status", "poll", "polling", "query", "cancel", "get", "self", "next", "prev"),
+    }
+)
 # "preview" names a picture as often as a short clip: only a video file passes under it.
 _PREVIEW = "preview"
 # Key words that name a file, a download or a video.
@@ -181,7 +190,7 @@ _NOT_VIDEO_EXTENSIONS = frozenset(
 )
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_KEY_WORD = re.compile(r"[a-z]+|[0-9]+")
+_KEY_WORD = re.compile(r"[a-z0-9]+")
 _URL_EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})$")
 
 

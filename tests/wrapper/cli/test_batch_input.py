@@ -64,7 +64,7 @@ def test_repeated_prompts_get_distinct_keys():
         ("{not json", "not valid JSON"),
         ("[1]", None),  # not JSON-looking: a plain prompt
         ('{"prompt": ""}', '"prompt" must be a non-empty string'),
-        ('{"prompt": "x", "size": "huge"}', "invalid size"),
+        ('{"prompt": "x", "size": ""}', "invalid size"),
         ('{"prompt": "x", "duration": 0}', "invalid duration"),
         ('{"prompt": "x", "images": ["ftp://x"]}', "invalid images[0]"),
         ('{"prompt": "x", "extra": {"model": "y"}}', "invalid extra_body"),
@@ -87,7 +87,7 @@ def test_bad_lines(text, message):
 
 
 def test_every_bad_line_is_reported_at_once():
-    text = "\n".join(['{"prompt": "x", "size": "huge"}'] * 25)
+    text = "\n".join(['{"prompt": "x", "size": ""}'] * 25)
 
     with pytest.raises(UsageProblem) as caught:
         parse_batch_text(text, DEFAULTS)
