@@ -1,8 +1,10 @@
-"""generate, wait and download on every gateway dialect the mock speaks, sync and async.
+"""generate, wait and download on every gateway dialect the mock speaks, sync and async,
+through faults (a saturated create with an empty id, 429s, 5xx), an expired URL and a cut
+download.
 
 Each server reads its clock once per request and the clock moves a fixed step per read, so
-every poll sees the task a step further on its timeline (each of its status words in turn)
-however fast or slow the machine is, and no test waits for real time to pass.
+every poll sees the task a step further on its timeline however fast or slow the machine
+is, and no test waits for real time to pass.
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ def test_create_wait_download_through_faults_and_an_expired_url(
 ) -> None:
     with mock(dialect, url_ttl_seconds=60) as server:
         videos = videos_on(api, server)
+        server.inject("create", Fault.saturated(status=500))  # empty id: nothing created
         server.inject("create", Fault.rate_limited())
         created = videos.create("a cat", duration=15)
         limited = server.inject("query", Fault.rate_limited())
@@ -139,7 +142,7 @@ def test_create_wait_download_through_faults_and_an_expired_url(
         assert done.id == created.id
         assert done.succeeded
         assert (limited.fired, failing.fired) == (1, 1)
-        assert len(server.requests_to("create")) == 2
+        assert len(server.requests_to("create")) == 3
         assert server.create_count == 1
         assert refreshed.read_bytes() == resumed.read_bytes() == server.video.read()
         expired, fresh, cut, rest = server.requests_to("download")
@@ -147,36 +150,22 @@ def test_create_wait_download_through_faults_and_an_expired_url(
         assert (cut.headers.get("range"), rest.headers.get("range")) == (None, "bytes=1000-")
 
 
-def test_a_saturated_create_with_an_empty_id_is_retried_and_bills_once(
-    api: Harness, server: MockServer, tmp_path: Path
-) -> None:
-    server.inject("create", Fault.saturated(status=500))
-
-    task = videos_on(api, server).generate("a dog", out=tmp_path / "dog.mp4", timeout=WAIT)
-
-    assert task.succeeded
-    assert len(server.requests_to("create")) == 2
-    assert server.create_count == 1
-    assert (tmp_path / "dog.mp4").read_bytes() == server.video.read()
-
-
-def test_a_failed_task_raises_and_was_billed(
+def test_a_refused_prompt_bills_nothing_and_a_failed_task_raises(
     api: Harness, server: MockServer, dialect: str
 ) -> None:
-    with pytest.raises(VideoGenerationError) as info:
-        videos_on(api, server).generate("please FAIL this", timeout=WAIT)
+    videos = videos_on(api, server)
+    with pytest.raises(BadRequestError) as refused:
+        videos.create("REJECT me")
+    assert refused.value.status_code == 400
+    assert server.create_count == 0
 
-    assert info.value.task.failed
+    with pytest.raises(VideoGenerationError) as failed:
+        videos.generate("please FAIL this", timeout=WAIT)
+
+    assert failed.value.task.failed
     assert server.create_count == 1
     if dialect != "veo-upsample":  # Veo puts the reason where no documented rule looks
-        assert "content policies" in str(info.value)
-
-
-def test_a_prompt_refused_at_submit_bills_nothing(api: Harness, server: MockServer) -> None:
-    with pytest.raises(BadRequestError) as info:
-        videos_on(api, server).create("REJECT me")
-    assert info.value.status_code == 400
-    assert server.create_count == 0
+        assert "content policies" in str(failed.value)
 
 
 class ManualClock:

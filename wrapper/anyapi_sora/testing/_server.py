@@ -289,4 +289,4 @@ class MockServer:
 
     def __repr__(self) -> str:
         where = self.base_url if self._httpd is not None else "not started"
-        return f"<MockServer {where} tasks={self.create_count}>"
+        return f"<MockServer {where} dialect={self.dialect} tasks={self.create_count}>"
