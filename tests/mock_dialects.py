@@ -25,6 +25,17 @@ VIDEO_URL: dict[str, Callable[[Body], str]] = {
     "yunwu": lambda body: body["video_url"],
 }
 
+# The word each dialect ends a failed task with.
+FAILED_WORD = {
+    "anyapi": "failed",
+    "anyapi-detail": "failed",
+    "openai-video": "failed",
+    "newapi-task": "FAILURE",
+    "veo-upsample": "video_generation_failed",
+    "newapi-video": "failed",
+    "yunwu": "failure",
+}
+
 
 def created_id(dialect: str, body: Body) -> str:
     """The id a client must keep from a create answer (a task record's `task_id`)."""

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from anyapi_sora.testing import DIALECTS, MockServer
-from mock_dialects import QUERY, VIDEO_URL, Clock, create, query, status_word
+from mock_dialects import FAILED_WORD, QUERY, VIDEO_URL, Clock, create, query, status_word
 from vendor_fixtures import load_fixture
 
 CreateBody = Callable[..., dict[str, Any]]
@@ -464,6 +464,19 @@ def test_fail_next_fail_task_and_finish_task_work_in_every_dialect(
     assert "cancelled by test" in str(query(client, stopped_id))
     assert VIDEO_URL[dialect](query(client, done_id)).startswith(server.base_url)
     assert set(server.tasks) == {doomed_id, stopped_id, done_id}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_fail_rate_and_the_fail_trigger_work_in_every_dialect(
+    make_server: MakeServer, connect: Connect, create_body: CreateBody, dialect: str
+) -> None:
+    always = make_server(dialect=dialect, queue_seconds=0, processing_seconds=0, fail_rate=1.0)
+    never = make_server(dialect=dialect, queue_seconds=0, processing_seconds=0, fail_trigger=None)
+    for server, prompt in ((always, "a fox"), (never, "FAIL")):
+        client = connect(server)
+        task_id, _ = create(client, dialect, create_body(prompt=prompt))
+        word = query(client, task_id)["status"]
+        assert (word == FAILED_WORD[dialect]) is (server is always)
 
 
 def test_mixed_rotates_through_every_dialect_task_by_task(
