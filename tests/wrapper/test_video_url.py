@@ -355,3 +355,15 @@ def test_a_picture_at_a_known_path_is_not_the_video(path: tuple[str, ...]) -> No
     assert completed(**nest(path, "https://cdn.example.com/v/cover.jpg?sig=1")).video_url is None
     picture_then_video = {**nest(path, "https://cdn.example.com/v/cover.PNG"), "output": VIDEO}
     assert completed(**picture_then_video).video_url == VIDEO
+
+
+@pytest.mark.parametrize("key", VIDEO_KEYS)
+def test_every_video_key_of_the_generator_names_a_video(key: str) -> None:
+    assert completed(**{key: "https://x.example/no-extension"}).video_url is not None
+    assert completed(data={key: ["https://x.example/v.mp4"]}).video_url is not None
+
+
+@pytest.mark.parametrize("key", DECOY_KEYS)
+def test_every_decoy_key_of_the_generator_names_a_picture(key: str) -> None:
+    assert completed(**{key: "https://x.example/v.mp4"}).video_url is None
+    assert completed(output={key: {"url": "https://x.example/v"}}).video_url is None
