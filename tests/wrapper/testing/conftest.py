@@ -70,11 +70,20 @@ def connect(tls: ssl.SSLContext) -> Iterator[Connect]:
 
 
 @pytest.fixture
+def anyapi_mock_options() -> dict[str, Any]:
+    # Most of these tests are about the unified format's bodies; the other dialects have
+    # tests of their own (test_mock_dialects*.py), which name the dialect they test.
+    return {"queue_seconds": 0.0, "processing_seconds": 0.0, "dialect": "anyapi"}
+
+
+@pytest.fixture
 def make_server() -> Iterator[MakeServer]:
-    """Start a MockServer with the given options; each is stopped after the test."""
+    """Start a MockServer with the given options (dialect "anyapi" unless one is given);
+    each is stopped after the test."""
     servers: list[MockServer] = []
 
     def make(**options: Any) -> MockServer:
+        options.setdefault("dialect", "anyapi")
         server = MockServer(**options).start()
         servers.append(server)
         return server

@@ -73,5 +73,39 @@ def test_help_lists_the_options() -> None:
     process = _start("--help")
     stdout, _ = process.communicate(timeout=30)
     assert process.returncode == 0
-    for option in ("--port", "--api-key", "--queue-seconds", "--url-ttl-seconds"):
+    for option in ("--port", "--api-key", "--queue-seconds", "--url-ttl-seconds", "--dialect"):
         assert option in stdout
+    assert "newapi-task" in stdout
+
+
+@pytest.mark.timeout(60)
+def test_the_module_speaks_the_dialect_it_is_given() -> None:
+    process = _start("--dialect", "newapi-task", "--queue-seconds", "0")
+    try:
+        settings = _read_settings(process)
+        with httpx.Client(
+            base_url=settings["ANYAPI_BASE_URL"],
+            headers={"Authorization": f"Bearer {settings['ANYAPI_API_KEY']}"},
+            timeout=10,
+        ) as client:
+            body = {
+                "model": "sora-2",
+                "prompt": "a lighthouse",
+                "orientation": "portrait",
+                "size": "small",
+                "duration": 10,
+            }
+            created = client.post("/v1/video/create", json=body).json()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    assert isinstance(created["id"], int)
+    assert created["status"] == "NOT_START"
+    assert created["task_id"].startswith("video_")
+
+
+def test_an_unknown_dialect_is_a_usage_error() -> None:
+    process = _start("--dialect", "nope")
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "invalid choice: 'nope'" in stderr

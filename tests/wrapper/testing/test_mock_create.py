@@ -102,7 +102,9 @@ def test_a_missing_required_field_is_named_in_a_400(
     [
         ("orientation", "square"),
         ("orientation", "PORTRAIT"),
-        ("size", "medium"),
+        ("size", "huge"),
+        ("size", "1280*720"),
+        ("size", 720),
         ("duration", 0),
         ("duration", -10),
         ("duration", 10.5),

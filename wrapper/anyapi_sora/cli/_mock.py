@@ -60,6 +60,25 @@ def start_mock_server(seed: int | None = None) -> MockServer:
     help="The fraction of tasks that end as failed.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--dialect",
+    # Spelled out so --help does not import the mock; a test keeps it equal to DIALECTS.
+    type=click.Choice(
+        [
+            "mixed",
+            "anyapi",
+            "anyapi-detail",
+            "openai-video",
+            "newapi-task",
+            "veo-upsample",
+            "newapi-video",
+            "yunwu",
+        ]
+    ),
+    default="mixed",
+    show_default=True,
+    help="The gateway dialect it answers in; mixed: each new task the next one in turn.",
+)
 @json_option
 def mock_server(
     host: str,
@@ -69,12 +88,15 @@ def mock_server(
     processing_seconds: float,
     fail_rate: float,
     seed: int,
+    dialect: str,
     as_json: bool,
 ) -> int:
     """Run the bundled mock AnyAPI gateway in the foreground until Ctrl-C.
 
     Prints its URL and API key. Prompts containing FAIL end as failed; prompts
     containing REJECT are refused at create. Its videos are a real bundled MP4.
+    --dialect picks the ids, status words, fields and error bodies of one kind
+    of real gateway.
     """
     from ..testing import DEFAULT_API_KEY, MockServer
 
@@ -86,6 +108,7 @@ def mock_server(
         processing_seconds=processing_seconds,
         fail_rate=fail_rate,
         seed=seed,
+        dialect=dialect,
         # A server left running for days must not grow without bound.
         max_recorded_requests=10_000,
     )
@@ -101,13 +124,14 @@ def mock_server(
         raise UsageProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     try:
         if as_json:
-            print_json({"base_url": server.base_url, "api_key": server.api_key})
+            print_json({"base_url": server.base_url, "api_key": server.api_key, "dialect": dialect})
         else:
             print_text(f"Mock AnyAPI server running at {server.base_url}")
             print_text(f"API key: {server.api_key}")
             print_text("Point anyapi-sora (or the library) at it:")
             for name, value in server.env.items():
                 print_text(f"  export {name}={value}")
+            print_text(f"Gateway dialect: {dialect}")
             print_text("Press Ctrl-C to stop.")
         while not stop.wait(0.2):
             pass

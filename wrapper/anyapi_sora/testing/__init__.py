@@ -1,9 +1,11 @@
-"""A mock AnyAPI video gateway for tests: `MockServer`, its faults, and a pytest plugin.
+"""A mock AnyAPI video gateway for tests: `MockServer`, its faults, its gateway dialects
+(`DIALECTS`), and a pytest plugin.
 
 Stdlib only, so it can run anywhere the library is installed. See `MockServer`.
 """
 
 from ._content import SyntheticVideo
+from ._dialects import DIALECTS
 from ._faults import Fault, FaultKind, FaultPlan, FaultRule, Route
 from ._recording import RecordedRequest
 from ._server import DEFAULT_API_KEY, MockServer
@@ -12,6 +14,7 @@ from ._tasks import MockTask, TaskStatus
 
 __all__ = [
     "DEFAULT_API_KEY",
+    "DIALECTS",
     "Fault",
     "FaultKind",
     "FaultPlan",

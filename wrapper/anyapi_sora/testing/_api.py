@@ -12,22 +12,28 @@ from typing import TYPE_CHECKING, Any
 
 from . import _responses as responses
 from ._content import Content, ContentRange, InMemoryContent, SyntheticVideo
+from ._dialect_base import FileUrls, RenderContext
+from ._dialects import dialect_named
 from ._ranges import RangeNotSatisfiable, parse_range
 from ._responses import BytesBody, Response
-from ._task_bodies import FileUrls, ResponseStyle, render_query
 from ._validation import InvalidRequest, parse_create_body
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from email.message import Message
 
+    from ._dialect_base import Dialect
+    from ._dialect_errors import ErrorShapes
+    from ._dialects import DialectPlan
     from ._signing import UrlSigner
+    from ._task_bodies import ResponseStyle
     from ._tasks import MockTask, TaskStore
 
 CREATE_PATH = "/v1/video/create"
 QUERY_PATH = "/v1/video/query"
 FILES_PREFIX = "/files/"
-_FILE_NAME = re.compile(r"^(task_[0-9a-z]+)\.(mp4|webp)$")
+# The video, the video before its last pass (Veo's upsampling), and the thumbnail.
+_FILE_NAME = re.compile(r"^(task_[0-9a-z]+)(\.mp4|\.draft\.mp4|\.webp)$")
 _NO_JSON = object()
 
 
@@ -109,6 +115,7 @@ class MockApi:
         video: InMemoryContent | SyntheticVideo,
         thumbnail: InMemoryContent,
         style: ResponseStyle,
+        plan: DialectPlan,
         reject_trigger: str | None,
     ) -> None:
         self.api_key = api_key
@@ -119,6 +126,7 @@ class MockApi:
         self.video = video
         self.thumbnail = thumbnail
         self.style = style
+        self.plan = plan
         self.reject_trigger = reject_trigger
         self.base_url = ""
         self._request_ids = itertools.count(1)
@@ -140,17 +148,35 @@ class MockApi:
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")
         return scheme.lower() == "bearer" and key.strip() == self.api_key
 
+    def errors_for(self, route: str, request: IncomingRequest) -> ErrorShapes:
+        """The error shapes of the dialect this request is answered in."""
+        return self._dialect_for(route, request).errors
+
+    def _dialect_for(self, route: str, request: IncomingRequest) -> Dialect:
+        task: MockTask | None = None
+        if route == "create":
+            # The dialect the task would get; a refused create makes none, so the next
+            # attempt gets the same one.
+            return self.plan.for_index(len(self.store))
+        if route == "query":
+            task = self.store.get(request.query.get("id", ""))
+        elif route == "download":
+            match = _FILE_NAME.match(request.path.removeprefix(FILES_PREFIX))
+            task = self.store.find(match.group(1)) if match else None
+        return self.plan.fallback if task is None else dialect_named(task.dialect)
+
     def _create(self, request: IncomingRequest) -> Response:
+        errors = self.errors_for("create", request)
         if not self._authorized(request):
-            return responses.invalid_token(request.request_id)
+            return errors.invalid_token(request.request_id)
         if not request.has_json:
-            return responses.invalid_request("invalid JSON in request body")
+            return errors.invalid_request("invalid JSON in request body")
         try:
             fields = parse_create_body(request.json)
         except InvalidRequest as error:
-            return responses.invalid_request(str(error))
+            return errors.invalid_request(str(error))
         if self.reject_trigger and self.reject_trigger in fields.prompt:
-            return responses.sentinel_block()
+            return errors.sentinel_block()
         now = self.clock.now()
         task = self.store.create(
             fields,
@@ -158,44 +184,46 @@ class MockApi:
             unix_ms=int(self.clock.to_unix(now) * 1000),
             queue_seconds=self.timeline.queue_seconds,
             processing_seconds=self.timeline.processing_seconds,
+            pick_dialect=self.plan.pick,
         )
-        return responses.json_response(
-            200,
-            {
-                "id": task.id,
-                "status": "pending",
-                "status_update_time": int(self.clock.to_unix(now) * 1000),
-            },
-        )
-
-    def _query(self, request: IncomingRequest) -> Response:
-        if not self._authorized(request):
-            return responses.invalid_token(request.request_id)
-        task_id = request.query.get("id", "")
-        if not task_id:
-            return responses.task_error(400, "invalid_request", "query parameter 'id' is required")
-        task = self.store.get(task_id)
-        if task is None:
-            return responses.task_not_exist()
-        now = self.clock.now()
-        state = task.state_at(now)
-        urls = self.file_urls(task, now) if state.status == "completed" else None
-        body = render_query(task, state, style=self.style, to_unix=self.clock.to_unix, urls=urls)
+        body = dialect_named(task.dialect).create_body(task, self._render_context(task, now))
         return responses.json_response(200, body)
 
-    def file_urls(self, task: MockTask, now: float) -> FileUrls:
-        """Freshly signed absolute URLs of the task's video and thumbnail."""
-        unix_now = self.clock.to_unix(now)
-        return FileUrls(
-            video=self.base_url
-            + self.signer.sign(f"{FILES_PREFIX}{task.upstream_id}.mp4", unix_now),
-            thumbnail=self.base_url
-            + self.signer.sign(f"{FILES_PREFIX}{task.upstream_id}.webp", unix_now),
+    def _query(self, request: IncomingRequest) -> Response:
+        errors = self.errors_for("query", request)
+        if not self._authorized(request):
+            return errors.invalid_token(request.request_id)
+        task_id = request.query.get("id", "")
+        if not task_id:
+            return errors.missing_id()
+        task = self.store.get(task_id)
+        if task is None:
+            return errors.task_not_exist()
+        now = self.clock.now()
+        state = task.state_at(now)
+        dialect = dialect_named(task.dialect)
+        body = dialect.query_body(task, state, self._render_context(task, now))
+        return responses.json_response(200, body)
+
+    def _render_context(self, task: MockTask, now: float) -> RenderContext:
+        return RenderContext(
+            to_unix=self.clock.to_unix, sign=lambda: self.file_urls(task, now), style=self.style
         )
+
+    def file_urls(self, task: MockTask, now: float) -> FileUrls:
+        """Freshly signed absolute URLs of the task's files."""
+        unix_now = self.clock.to_unix(now)
+
+        def signed(suffix: str) -> str:
+            return self.base_url + self.signer.sign(
+                f"{FILES_PREFIX}{task.upstream_id}{suffix}", unix_now
+            )
+
+        return FileUrls(video=signed(".mp4"), thumbnail=signed(".webp"), draft=signed(".draft.mp4"))
 
     def _download(self, request: IncomingRequest) -> Response:
         match = _FILE_NAME.match(request.path.removeprefix(FILES_PREFIX))
-        task = self.store.get(match.group(1)) if match else None
+        task = self.store.find(match.group(1)) if match else None
         if match is None or task is None:
             return responses.blob_not_found()
         refusal = self.signer.check(
@@ -203,7 +231,7 @@ class MockApi:
         )
         if refusal is not None:
             return responses.cdn_forbidden(refusal)
-        content: Content = self.video if match.group(2) == "mp4" else self.thumbnail
+        content: Content = self.thumbnail if match.group(2) == ".webp" else self.video
         return _ranged(content, request.headers)
 
 

@@ -9,6 +9,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
+from ._dialects import DIALECTS, MIXED
 from ._server import DEFAULT_API_KEY, MockServer
 from ._task_bodies import ResponseStyle
 
@@ -35,7 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--large-video-bytes", type=int, default=None, help="serve a generated body this large"
     )
     parser.add_argument(
-        "--style", choices=[style.value for style in ResponseStyle], default="mixed"
+        "--dialect",
+        choices=[MIXED, *DIALECTS],
+        default=MIXED,
+        help="the gateway dialect to answer in; mixed: each task the next one in turn",
+    )
+    parser.add_argument(
+        "--style",
+        choices=[style.value for style in ResponseStyle],
+        default="mixed",
+        help="the unified body variant of the anyapi dialect's tasks",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser
@@ -61,11 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         large_video_bytes=args.large_video_bytes,
         response_style=ResponseStyle(args.style),
+        dialect=args.dialect,
         # A long-running server must not grow without bound.
         max_recorded_requests=10_000,
     )
     with server:
         print(f"Mock AnyAPI server running at {server.base_url}", flush=True)
+        print(f"Dialect: {server.dialect}", flush=True)
         for name, value in server.env.items():
             print(f"{name}={value}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)

@@ -35,6 +35,8 @@ class FaultKind(enum.Enum):
     """Send the real status and headers and part of the real body, then close."""
     MALFORMED_JSON = "malformed_json"
     """200 with a body that is not valid JSON."""
+    SATURATED = "saturated"
+    """A refusal shaped like a task: empty `id`, `status: "error"`. Never does the work."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,15 @@ class Fault:
     def rate_limited(cls, retry_after: int | None = None) -> Fault:
         """429 "upstream saturated"; `Retry-After` only when `retry_after` is given."""
         return cls(FaultKind.RATE_LIMITED, status=429, retry_after=retry_after)
+
+    @classmethod
+    def saturated(cls, status: int = 500) -> Fault:
+        """A saturated upstream, as one gateway refuses a create: HTTP `status` (500; 429
+        and 200 are seen too) with the body `{"id": "", "status": "error", "error": ...}`.
+        No task is created, in any dialect."""
+        if not (status == 200 or 400 <= status <= 599):
+            raise ValueError(f"saturated needs status 200 or an error status, got {status}")
+        return cls(FaultKind.SATURATED, status=status)
 
     @classmethod
     def insufficient_quota(cls) -> Fault:

@@ -112,11 +112,16 @@ class MockRequestHandler(BaseHTTPRequestHandler):
 
     def _suffer(self, fault: Fault, route: str, request: IncomingRequest) -> None:
         kind = fault.kind
+        # Error bodies come in the shape of the dialect the request is answered in.
+        errors = self.context.api.errors_for(route, request)
         if kind is FaultKind.RATE_LIMITED:
-            self._send(responses.rate_limited(fault.retry_after), request)
+            self._send(errors.rate_limited(route, fault.retry_after, request.request_id), request)
             return
         if kind is FaultKind.INSUFFICIENT_QUOTA:
-            self._send(responses.insufficient_quota(request.request_id), request)
+            self._send(errors.insufficient_quota(request.request_id), request)
+            return
+        if kind is FaultKind.SATURATED:
+            self._send(responses.saturated(fault.status), request)
             return
         # For create, "after" means the task exists (and is billed) before the failure.
         real = self._respond(route, request) if fault.after_create else None
@@ -124,7 +129,7 @@ class MockRequestHandler(BaseHTTPRequestHandler):
             if fault.html:
                 self._send(responses.nginx_page(fault.status), request)
             else:
-                self._send(responses.upstream_failure(fault.status, request.request_id), request)
+                self._send(errors.server_error(route, fault.status, request.request_id), request)
         elif kind is FaultKind.HANG:
             stopped = self.context.stopping.wait(fault.hang_seconds)
             if real is None or stopped:

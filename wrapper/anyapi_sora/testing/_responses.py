@@ -85,14 +85,20 @@ def task_not_exist() -> Response:
     return task_error(400, "task_not_exist")
 
 
+_SATURATED = "当前分组上游负载已饱和，请稍后再试"  # noqa: RUF001
+
+
 def rate_limited(retry_after: int | None) -> Response:
     headers = () if retry_after is None else (("Retry-After", str(retry_after)),)
-    payload = {
-        "code": "upstream_error",
-        "message": "当前分组上游负载已饱和，请稍后再试",  # noqa: RUF001
-        "data": None,
-    }
+    payload = {"code": "upstream_error", "message": _SATURATED, "data": None}
     return json_response(429, payload, headers=headers)
+
+
+def saturated(status: int, *, headers: tuple[tuple[str, str], ...] = ()) -> Response:
+    """A refused create in the shape of a task that does not exist: empty `id`,
+    `status: "error"`. One gateway sends it with 500, others with 429 or even 200."""
+    payload = {"id": "", "status": "error", "error": _SATURATED}
+    return json_response(status, payload, headers=headers)
 
 
 _REASONS = {

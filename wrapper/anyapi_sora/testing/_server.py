@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ._api import MockApi, ServerClock, Timeline
 from ._content import InMemoryContent, SyntheticVideo, sample_thumbnail, sample_video
+from ._dialects import MIXED, DialectPlan
 from ._faults import Fault, FaultPlan, FaultRule, Route
 from ._handler import MockRequestHandler, ServerContext
 from ._httpd import TrackingHTTPServer, logger
@@ -30,8 +31,10 @@ class MockServer:
     """A real HTTP server on localhost that behaves like an AnyAPI video gateway.
 
     Tasks move pending → processing → completed (or failed) on a timeline measured by
-    `clock`, which tests can replace or push forward with `advance`. Finished tasks link to
-    a real MP4 served by the same server. Faults can be injected per route.
+    `clock`, which tests can replace or push forward with `advance`. Each task is answered
+    in one gateway dialect (its ids, status words, fields and error bodies; see `DIALECTS`).
+    Finished tasks link to a real MP4 served by the same server. Faults can be injected
+    per route.
 
     Use it as a context manager, or call `start()` and `stop()`.
     """
@@ -54,6 +57,7 @@ class MockServer:
         large_video_bytes: int | None = None,
         response_style: ResponseStyle = ResponseStyle.MIXED,
         max_recorded_requests: int | None = None,
+        dialect: str = MIXED,
     ) -> None:
         """Configure the server; nothing listens until `start()`.
 
@@ -67,9 +71,14 @@ class MockServer:
           `sentinel_block` error, and no task is made.
         - `url_ttl_seconds`: how long file URLs stay valid (None: forever); expired → 403.
         - `large_video_bytes`: serve a generated body of this size instead of the sample MP4.
-        - `response_style`: which gateway's query body shape to send (see ResponseStyle).
+        - `response_style`: which variant of the unified body the `anyapi` dialect's tasks
+          get (see ResponseStyle); other dialects ignore it.
         - `max_recorded_requests`: keep only the latest N in `requests` (None: all).
+        - `dialect`: the gateway dialect every task is answered in, one of `DIALECTS`, or
+          "mixed" (the default): each new task gets the next dialect in turn, so a run of
+          a few tasks meets them all. The first task of a mixed server speaks "anyapi".
         """
+        plan = DialectPlan(dialect)
         if queue_seconds < 0 or processing_seconds < 0:
             raise ValueError("queue_seconds and processing_seconds must be >= 0")
         if not 0.0 <= fail_rate <= 1.0:
@@ -96,6 +105,7 @@ class MockServer:
             video=self.video,
             thumbnail=self.thumbnail,
             style=response_style,
+            plan=plan,
             reject_trigger=reject_trigger,
         )
         self.faults = FaultPlan(seed=seed)
@@ -156,6 +166,11 @@ class MockServer:
         self.stop()
 
     @property
+    def dialect(self) -> str:
+        """The dialect name given at construction ("mixed" by default)."""
+        return self._api.plan.name
+
+    @property
     def queue_seconds(self) -> float:
         return self._api.timeline.queue_seconds
 
@@ -210,12 +225,13 @@ class MockServer:
 
     @property
     def tasks(self) -> dict[str, MockTask]:
-        """All tasks by their prefixed id (a snapshot)."""
+        """All tasks by the id create returned (a snapshot)."""
         return self._store.all()
 
     def get_task(self, task_id: str) -> MockTask:
-        """The task with this id, prefixed or not; KeyError if there is none."""
-        task = self._store.get(task_id)
+        """The task that a query with this id finds, or whose `upstream_id` this is;
+        KeyError if there is none."""
+        task = self._store.find(task_id)
         if task is None:
             raise KeyError(task_id)
         return task
@@ -273,4 +289,4 @@ class MockServer:
 
     def __repr__(self) -> str:
         where = self.base_url if self._httpd is not None else "not started"
-        return f"<MockServer {where} tasks={self.create_count}>"
+        return f"<MockServer {where} dialect={self.dialect} tasks={self.create_count}>"

@@ -1,20 +1,18 @@
-"""Query response bodies in the shapes real gateways send (see tests/fixtures/query-*.json)."""
+"""The unified format's query bodies (AnyAPI's), in the variants its gateways send
+(see tests/fixtures/query-*.json)."""
 
 from __future__ import annotations
 
-import datetime
 import enum
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
+    from ._dialect_base import FileUrls, RenderContext
     from ._tasks import MockTask, TaskState
 
 
 class ResponseStyle(enum.Enum):
-    """Which gateway's query body shape to mimic."""
+    """Which variant of the unified body the `anyapi` dialect's tasks are answered in."""
 
     MIXED = "mixed"
     """Rotate through the others task by task, so one test run meets every shape."""
@@ -30,41 +28,28 @@ _ROTATION = (ResponseStyle.MINIMAL, ResponseStyle.DETAIL, ResponseStyle.OPENAI)
 
 
 def style_for(task: MockTask, style: ResponseStyle) -> ResponseStyle:
-    return _ROTATION[task.index % len(_ROTATION)] if style is ResponseStyle.MIXED else style
-
-
-@dataclass(frozen=True, slots=True)
-class FileUrls:
-    video: str
-    thumbnail: str
+    return _ROTATION[task.variant % len(_ROTATION)] if style is ResponseStyle.MIXED else style
 
 
 def enhanced_prompt(task: MockTask) -> str:
     return f"{task.prompt.rstrip('.')}. Cinematic lighting, smooth camera motion."
 
 
-def render_query(
-    task: MockTask,
-    state: TaskState,
-    *,
-    style: ResponseStyle,
-    to_unix: Callable[[float], float],
-    urls: FileUrls | None,
-) -> dict[str, Any]:
-    """The query body for `task` in `state`; `urls` are needed once it has completed."""
-    style = style_for(task, style)
+def render_query(task: MockTask, state: TaskState, context: RenderContext) -> dict[str, Any]:
+    """The query body for `task` in `state`, in the variant `context.style` picks."""
+    style = style_for(task, context.style)
     body: dict[str, Any] = {"id": task.id, "status": state.status}
     if style is ResponseStyle.OPENAI:
         body |= {
             "object": "video",
             "model": task.model,
-            "created_at": int(to_unix(task.created_at)),
+            "created_at": context.unix_seconds(task.created_at),
             "size": task.size,
         }
-    body["status_update_time"] = int(to_unix(state.changed_at) * 1000)
+    body["status_update_time"] = context.unix_ms(state.changed_at)
 
     if state.status == "failed":
-        body["detail"] = _failed_detail(task)
+        body["detail"] = failed_detail(task)
         if style is ResponseStyle.OPENAI:
             body["error"] = {"code": "moderation_blocked", "message": task.failure_reason}
         return body
@@ -72,8 +57,7 @@ def render_query(
     progress: int | str = str(state.progress) if style is ResponseStyle.OPENAI else state.progress
     body["progress"] = progress
     if state.status == "completed":
-        if urls is None:
-            raise ValueError("a completed task needs file urls")
+        urls = context.sign()
         body |= {
             "width": task.width,
             "height": task.height,
@@ -88,8 +72,8 @@ def render_query(
             "thumbnail_url": urls.thumbnail,
         }
         if style is ResponseStyle.DETAIL:
-            detail["input"] = _input(task)
-            detail["draft_info"] = _draft_info(task, urls, to_unix)
+            detail["input"] = task_input(task)
+            detail["draft_info"] = draft_info(task, urls, context)
         body["detail"] = detail
         return body
 
@@ -99,8 +83,8 @@ def render_query(
         body["detail"] = {
             "id": task.upstream_id,
             "status": state.status,
-            "input": _input(task),
-            "pending_info": _pending_info(task, state, to_unix),
+            "input": task_input(task),
+            "pending_info": pending_info(task, state, context),
         }
     else:
         aspect_ratio = "16:9" if task.orientation == "landscape" else "9:16"
@@ -115,7 +99,7 @@ def render_query(
     return body
 
 
-def _input(task: MockTask) -> dict[str, Any]:
+def task_input(task: MockTask) -> dict[str, Any]:
     return {
         "size": task.size,
         "model": task.model,
@@ -126,8 +110,7 @@ def _input(task: MockTask) -> dict[str, Any]:
     }
 
 
-def _pending_info(task: MockTask, state: TaskState, to_unix: Callable[[float], float]) -> Any:
-    created = datetime.datetime.fromtimestamp(to_unix(task.created_at), datetime.timezone.utc)
+def pending_info(task: MockTask, state: TaskState, context: RenderContext) -> Any:
     return {
         "id": task.upstream_id,
         "type": "video_gen",
@@ -136,7 +119,7 @@ def _pending_info(task: MockTask, state: TaskState, to_unix: Callable[[float], f
         "height": task.height,
         "n_frames": task.duration * 30,
         "prompt": task.prompt,
-        "created_at": created.isoformat().replace("+00:00", "Z"),
+        "created_at": context.iso(task.created_at),
         "progress_pct": state.progress / 100,
         "failure_reason": None,
         "moderation_result": {
@@ -151,7 +134,7 @@ def _pending_info(task: MockTask, state: TaskState, to_unix: Callable[[float], f
     }
 
 
-def _draft_info(task: MockTask, urls: FileUrls, to_unix: Callable[[float], float]) -> Any:
+def draft_info(task: MockTask, urls: FileUrls, context: RenderContext) -> Any:
     return {
         "id": "gen_" + task.upstream_id.removeprefix("task_"),
         "kind": "sora_draft",
@@ -165,11 +148,11 @@ def _draft_info(task: MockTask, urls: FileUrls, to_unix: Callable[[float], float
             "source": {"path": urls.video},
             "thumbnail": {"path": urls.thumbnail},
         },
-        "created_at": to_unix(task.done_at),
+        "created_at": context.to_unix(task.done_at),
     }
 
 
-def _failed_detail(task: MockTask) -> Any:
+def failed_detail(task: MockTask) -> Any:
     return {
         "id": task.upstream_id,
         "status": "failed",

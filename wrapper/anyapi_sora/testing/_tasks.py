@@ -4,27 +4,49 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from ._ids import mint_upstream_id
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 TaskStatus = Literal["pending", "processing", "completed", "failed"]
 
 MODERATION_FAILURE = "This content may violate our content policies."
 
-# Crockford base32, lower case: what the real upstream ids (ULIDs) are written in.
-_ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+# (short side, long side) of the named sizes gateways take.
+_NAMED_SIZES = {"small": (720, 1280), "medium": (1024, 1792), "large": (1080, 1920)}
+_WXH = re.compile(r"^(\d{2,5})x(\d{2,5})$")
+# Task records number their rows; a real-looking start keeps them from looking like indexes.
+_FIRST_ROW_ID = 8_919_289
 
 
-def mint_upstream_id(unix_ms: int, rng: random.Random) -> str:
-    """A ULID-like `task_<26 chars>` id: 48 bits of time, then 80 random bits."""
-    value = (unix_ms & (2**48 - 1)) << 80 | rng.getrandbits(80)
-    chars = [_ID_ALPHABET[(value >> shift) & 31] for shift in range(125, -1, -5)]
-    return "task_" + "".join(chars)
+@dataclass(frozen=True, slots=True)
+class TaskIds:
+    """How a dialect names a task."""
+
+    id: str
+    """What create returns, and what a client must keep using."""
+    query_ids: tuple[str, ...]
+    """Every id the query route finds the task by (`id` among them)."""
+    reported_id: str | None = None
+    """The id query bodies carry when the gateway reports another one than `id`."""
+
+
+class IdScheme(Protocol):
+    """The part of a dialect that the store needs: its name and its ids."""
+
+    @property
+    def name(self) -> str: ...
+
+    def mint_ids(
+        self, model: str, upstream_id: str, unix_ms: int, rng: random.Random
+    ) -> TaskIds: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +65,21 @@ class MockTask:
     """A created task. Times are in server-clock seconds (see `MockServer.now`)."""
 
     id: str
-    """The id create returned: `<model>:task_...`."""
+    """The id create returned, in its dialect's format (`<model>:task_...` in `anyapi`)."""
     upstream_id: str
-    """The id without the model prefix."""
+    """The mock's own `task_<ulid>` name for the task; its files are named after it."""
     index: int
     """0 for the first task made by this server, and so on."""
+    dialect: str
+    """The gateway dialect this task is answered in (see `DIALECTS`)."""
+    variant: int
+    """0 for the first task of its dialect, and so on (picks a dialect's body variant)."""
+    query_ids: tuple[str, ...]
+    """Every id the query route finds this task by."""
+    reported_id: str | None
+    """The other id this dialect's query bodies carry, if it reports one."""
+    row_id: int
+    """A task record's numeric row id (only the `newapi-task` dialect shows it)."""
     model: str
     prompt: str
     orientation: str
@@ -74,8 +106,16 @@ class MockTask:
 
     @property
     def dimensions(self) -> tuple[int, int]:
-        short, long = (1080, 1920) if self.size == "large" else (720, 1280)
+        """(width, height): a `WxH` size as given, a named one turned by `orientation`."""
+        match = _WXH.match(self.size)
+        if match:
+            return int(match.group(1)), int(match.group(2))
+        short, long = _NAMED_SIZES.get(self.size, _NAMED_SIZES["small"])
         return (long, short) if self.orientation == "landscape" else (short, long)
+
+    def initial_state(self) -> TaskState:
+        """The state create reports, however short the timeline."""
+        return TaskState("pending", 0, self.created_at)
 
     def state_at(self, now: float) -> TaskState:
         if now >= self.done_at:
@@ -122,6 +162,7 @@ class TaskStore:
     def __init__(self, *, seed: int, failures: FailurePolicy) -> None:
         self._lock = threading.Lock()
         self._by_upstream_id: dict[str, MockTask] = {}
+        self._by_query_id: dict[str, str] = {}
         self._id_rng = random.Random(f"{seed}:ids")
         self._failure_rng = random.Random(f"{seed}:failures")
         self._failures = failures
@@ -135,15 +176,28 @@ class TaskStore:
         unix_ms: int,
         queue_seconds: float,
         processing_seconds: float,
+        pick_dialect: Callable[[int], tuple[IdScheme, int]],
     ) -> MockTask:
+        """Make a task; `pick_dialect(index)` gives its dialect and variant."""
         with self._lock:
+            index = len(self._by_upstream_id)
+            dialect, variant = pick_dialect(index)
             upstream_id = mint_upstream_id(unix_ms, self._id_rng)
-            while upstream_id in self._by_upstream_id:
+            ids = dialect.mint_ids(request.model, upstream_id, unix_ms, self._id_rng)
+            while upstream_id in self._by_upstream_id or any(
+                query_id in self._by_query_id for query_id in ids.query_ids
+            ):
                 upstream_id = mint_upstream_id(unix_ms, self._id_rng)
+                ids = dialect.mint_ids(request.model, upstream_id, unix_ms, self._id_rng)
             task = MockTask(
-                id=f"{request.model}:{upstream_id}",
+                id=ids.id,
                 upstream_id=upstream_id,
-                index=len(self._by_upstream_id),
+                index=index,
+                dialect=dialect.name,
+                variant=variant,
+                query_ids=ids.query_ids,
+                reported_id=ids.reported_id,
+                row_id=_FIRST_ROW_ID + index,
                 model=request.model,
                 prompt=request.prompt,
                 orientation=request.orientation,
@@ -159,6 +213,7 @@ class TaskStore:
                 failure_reason=self._failure_for(request.prompt),
             )
             self._by_upstream_id[upstream_id] = task
+            self._by_query_id.update(dict.fromkeys(ids.query_ids, upstream_id))
             return task
 
     def _failure_for(self, prompt: str) -> str | None:
@@ -180,12 +235,17 @@ class TaskStore:
             self._forced_failures.extend([reason or self._failures.reason] * count)
 
     def get(self, task_id: str) -> MockTask | None:
-        """Look up by `<model>:task_...` or by the bare `task_...`, as real gateways do."""
-        prefix, _, upstream_id = task_id.rpartition(":")
+        """The task the query route finds by `task_id` (see `MockTask.query_ids`)."""
         with self._lock:
-            task = self._by_upstream_id.get(upstream_id)
-        if task is None or (prefix and task.model != prefix):
-            return None
+            upstream_id = self._by_query_id.get(task_id)
+            return None if upstream_id is None else self._by_upstream_id[upstream_id]
+
+    def find(self, task_id: str) -> MockTask | None:
+        """Like `get`, and also by the mock's own `upstream_id`: for tests, not for HTTP."""
+        task = self.get(task_id)
+        if task is None:
+            with self._lock:
+                task = self._by_upstream_id.get(task_id)
         return task
 
     def end_now(self, task_id: str, *, now: float, failure_reason: str | None) -> MockTask:
@@ -204,7 +264,7 @@ class TaskStore:
             return ended
 
     def _require(self, task_id: str) -> MockTask:
-        upstream_id = task_id.rpartition(":")[2]
+        upstream_id = self._by_query_id.get(task_id, task_id)
         task = self._by_upstream_id.get(upstream_id)
         if task is None:
             raise KeyError(task_id)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ._tasks import TaskRequest
 
 ORIENTATIONS = ("portrait", "landscape")
-SIZES = ("small", "large")
+SIZES = ("small", "medium", "large")
+"""The named sizes; a `WxH` size such as `1280x720` is taken too, as gateways do."""
+_WXH = re.compile(r"^\d{2,5}x\d{2,5}$")
 _KNOWN_FIELDS = frozenset(
     {"model", "prompt", "orientation", "size", "duration", "images", "watermark", "private"}
 )
@@ -26,7 +29,7 @@ def parse_create_body(body: Any) -> TaskRequest:
         raise InvalidRequest(f"field 'model' must be a model name without spaces, got {model!r}")
     prompt = _required_text(body, "prompt")
     orientation = _required_choice(body, "orientation", ORIENTATIONS)
-    size = _required_choice(body, "size", SIZES)
+    size = _size(body)
     duration = body.get("duration")
     if duration is None:
         raise InvalidRequest("field 'duration' is required")
@@ -68,6 +71,16 @@ def _required_choice(body: dict[str, Any], name: str, choices: tuple[str, ...]) 
         allowed = ", ".join(repr(choice) for choice in choices)
         raise InvalidRequest(f"field '{name}' must be one of {allowed}, got {value!r}")
     return str(value)
+
+
+def _size(body: dict[str, Any]) -> str:
+    value = body.get("size")
+    if value is None:
+        raise InvalidRequest("field 'size' is required")
+    if value in SIZES or (isinstance(value, str) and _WXH.match(value)):
+        return str(value)
+    allowed = ", ".join(repr(choice) for choice in SIZES)
+    raise InvalidRequest(f"field 'size' must be one of {allowed} or WIDTHxHEIGHT, got {value!r}")
 
 
 def _optional_bool(body: dict[str, Any], name: str) -> bool | None:
