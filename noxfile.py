@@ -111,9 +111,10 @@ def soak(session: nox.Session) -> None:
     )
 
 
-# The lowest versions pyproject.toml allows. One Python, the oldest: the one those old
-# releases were made for. `uv` is the venv backend because only uv resolves to the lowest.
-@nox.session(python=PYTHONS[0], venv_backend="uv")
+# The lowest versions pyproject.toml allows, on one Python: the oldest, the one those old
+# releases were made for (a one-item list, so the session and its venv are named after it).
+# `uv` is the venv backend because only uv resolves to the lowest versions.
+@nox.session(python=[PYTHONS[0]], venv_backend="uv")
 def tests_lowest(session: nox.Session) -> None:
     """Run the test suite with the lowest allowed version of each direct dependency.
 
