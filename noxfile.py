@@ -137,3 +137,40 @@ def soak(session: nox.Session) -> None:
         "tests/soak/soak_fuzz.py",
         *session.posargs,
     )
+
+
+# The lowest versions pyproject.toml allows, on one Python: the oldest, the one those old
+# releases were made for (a one-item list, so the session and its venv are named after it).
+# `uv` is the venv backend because only uv resolves to the lowest versions.
+@nox.session(python=[PYTHONS[0]], venv_backend="uv")
+def tests_lowest(session: nox.Session) -> None:
+    """Run the test suite with the lowest allowed version of each direct dependency.
+
+    The project's dependencies and its cli extra are pinned to the lowest versions their
+    bounds allow (uv's `--resolution lowest-direct`; what they pull in is the newest that
+    fits), so a lower bound that is too low fails here before a user finds it. The test
+    tools are the newest that work with those pins.
+    """
+    lowest = Path(session.create_tmp()) / "lowest.txt"
+    session.run_install(
+        "uv",
+        "pip",
+        "compile",
+        "--quiet",
+        "--resolution",
+        "lowest-direct",
+        "--python-version",
+        str(session.python),
+        "--extra",
+        "cli",
+        "--output-file",
+        str(lowest),
+        "pyproject.toml",
+    )
+    session.install("-c", str(lowest), ".[cli]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("uv", "pip", "list", "--quiet")
+    session.run("pytest", "-p", "no:cacheprovider", "--ignore=tests/openapi", *session.posargs)
+
+
+# In the default run (CI), beside the sessions listed at the top.
+nox.options.sessions.append("tests_lowest")

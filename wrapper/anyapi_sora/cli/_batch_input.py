@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 LINE_OPTIONS = ("model", "orientation", "size", "duration", "images", "watermark", "private")
 LINE_FIELDS = frozenset({"prompt", "extra", "out", *LINE_OPTIONS})
 # Names the batch itself writes in the output folder.
-RESERVED_NAMES = frozenset({"index.html", "journal.jsonl", "thumbnails"})
+RESERVED_NAMES = frozenset({"index.html", "journal.jsonl", ".journal.lock", "thumbnails"})
 _SLUG_WORDS = re.compile(r"[a-z0-9]+")
 _MAX_PROBLEMS_SHOWN = 20
 
