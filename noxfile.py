@@ -20,7 +20,7 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 # error_on_missing_interpreters is left to nox: off on a desk, on when CI is set.
-nox.options.sessions = ["lint", "typecheck", "drift", "regen_check", "tests"]
+nox.options.sessions = ["lint", "typecheck", "drift", "regen_check", "tests", "tests_lowest"]
 
 ROOT = Path(__file__).resolve().parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -171,6 +171,3 @@ def tests_lowest(session: nox.Session) -> None:
     session.run("uv", "pip", "list", "--quiet")
     session.run("pytest", "-p", "no:cacheprovider", "--ignore=tests/openapi", *session.posargs)
 
-
-# In the default run (CI), beside the sessions listed at the top.
-nox.options.sessions.append("tests_lowest")
