@@ -170,4 +170,3 @@ def tests_lowest(session: nox.Session) -> None:
     session.install("-c", str(lowest), ".[cli]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("uv", "pip", "list", "--quiet")
     session.run("pytest", "-p", "no:cacheprovider", "--ignore=tests/openapi", *session.posargs)
-
