@@ -22,12 +22,14 @@ from ._http import (
     json_body,
     replaying,
 )
+from ._options import NO_OPTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ._http import RequestSettings
     from ._inflight import SendTracker
+    from ._options import CallOptions
 
 logger = logging.getLogger("anyapi_sora")
 
@@ -82,10 +84,15 @@ class SyncSender:
         return check_response(response, idempotent=idempotent, started=started)
 
     def request_json(
-        self, kwargs: dict[str, Any], *, idempotent: bool, tracker: SendTracker | None = None
+        self,
+        kwargs: dict[str, Any],
+        *,
+        idempotent: bool,
+        tracker: SendTracker | None = None,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         http = self._http()
-        request = self.settings.build(http, kwargs, tracker=tracker)
+        request = self.settings.build(http, kwargs, tracker=tracker, options=options)
         try:
             response = self._send_once(http, request, idempotent=idempotent, tracker=tracker)
         except Exception as exc:
@@ -121,7 +128,11 @@ class SyncSender:
         return retrying(attempt)
 
     def send_single(
-        self, kwargs: dict[str, Any], *, deadline: float = math.inf
+        self,
+        kwargs: dict[str, Any],
+        *,
+        deadline: float = math.inf,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         """One attempt of an idempotent request, answered by `deadline` (on the client's clock).
 
@@ -129,7 +140,7 @@ class SyncSender:
         """
         http = self._http()
         time_left = deadline - self.settings.clock.monotonic()
-        request = self.settings.build(http, kwargs, time_left=time_left)
+        request = self.settings.build(http, kwargs, time_left=time_left, options=options)
         response = self._send_once(http, request, idempotent=True, deadline=deadline)
         return json_body(response, idempotent=True), response.status_code
 
@@ -178,10 +189,15 @@ class AsyncSender:
         return check_response(response, idempotent=idempotent, started=started)
 
     async def request_json(
-        self, kwargs: dict[str, Any], *, idempotent: bool, tracker: SendTracker | None = None
+        self,
+        kwargs: dict[str, Any],
+        *,
+        idempotent: bool,
+        tracker: SendTracker | None = None,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         http = self._http()
-        request = self.settings.build(http, kwargs, tracker=tracker)
+        request = self.settings.build(http, kwargs, tracker=tracker, options=options)
         try:
             response = await self._send_once(http, request, idempotent=idempotent, tracker=tracker)
         except Exception as exc:
@@ -221,7 +237,11 @@ class AsyncSender:
         return response
 
     async def send_single(
-        self, kwargs: dict[str, Any], *, deadline: float = math.inf
+        self,
+        kwargs: dict[str, Any],
+        *,
+        deadline: float = math.inf,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         """One attempt of an idempotent request, answered by `deadline` (on the client's clock).
 
@@ -229,6 +249,6 @@ class AsyncSender:
         """
         http = self._http()
         time_left = deadline - self.settings.clock.monotonic()
-        request = self.settings.build(http, kwargs, time_left=time_left)
+        request = self.settings.build(http, kwargs, time_left=time_left, options=options)
         response = await self._send_once(http, request, idempotent=True, deadline=deadline)
         return json_body(response, idempotent=True), response.status_code
