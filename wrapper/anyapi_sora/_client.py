@@ -203,9 +203,11 @@ class AnyAPI:
 class AsyncAnyAPI:
     """Asynchronous client, the same shape as `AnyAPI`, with awaitable methods.
 
-    A create cut off by its caller (a cancelled task, `asyncio.wait_for`) after the request
-    was sent goes on in the background; the task it makes is logged as a WARNING, added
-    to `orphaned_tasks` and passed to `on_orphaned_task`. `close()` waits for such creates.
+    Runs under asyncio and trio. A create cut off by its caller after the request was sent
+    is not lost: under asyncio it goes on in the background (the cancellation is not held
+    up); under trio the cancellation waits for its answer (at most the request timeout).
+    Either way the task it makes is logged as a WARNING, added to `orphaned_tasks` and
+    passed to `on_orphaned_task`. `close()` waits for creates still in the background.
     """
 
     videos: AsyncVideos

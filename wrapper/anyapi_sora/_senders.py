@@ -18,6 +18,7 @@ from ._http import (
     DeadlineStream,
     check_response,
     connection_error,
+    deadline_passed,
     describe,
     json_body,
     replaying,
@@ -172,10 +173,7 @@ class AsyncSender:
             if math.isfinite(deadline):
                 response = await http.send(request, stream=True)
                 try:
-                    response.stream = DeadlineStream(
-                        response.stream, request, self.settings.clock, deadline
-                    )
-                    await response.aread()
+                    await self._read_by(response, deadline)
                 finally:
                     await response.aclose()
             else:
@@ -187,6 +185,26 @@ class AsyncSender:
         if tracker is not None:
             tracker.end()
         return check_response(response, idempotent=idempotent, started=started)
+
+    async def _read_by(self, response: httpx.Response, deadline: float) -> None:
+        """Read the body, failing with a read timeout once `deadline` passes.
+
+        A cancel scope ends the read at the deadline (in real time, and when a chunk comes
+        in past it by the client's clock), from inside the socket read. Raising between
+        chunks instead would leave httpx's body generators suspended, which trio reports
+        as a ResourceWarning on every wait that ends at its deadline.
+        """
+        import anyio
+
+        clock = self.settings.clock
+        scope = anyio.move_on_after(max(0.0, deadline - clock.monotonic()))
+        response.stream = DeadlineStream(
+            response.stream, response.request, clock, deadline, on_passed=scope.cancel
+        )
+        with scope:
+            await response.aread()
+        if scope.cancelled_caught:
+            raise deadline_passed(response.request)
 
     async def request_json(
         self,

@@ -18,6 +18,7 @@ from ._download import (
 )
 from ._download_http import afetch
 from ._exceptions import AnyAPIError
+from ._http import longest_wait
 from ._models import VideoTask
 from ._notes import naming_the_task
 from ._options import (
@@ -97,8 +98,9 @@ class AsyncVideos:
         (`Authorization` is refused: the key comes from `api_key`). `request_timeout`: this
         request's timeout, instead of the client's.
 
-        Cancelled after its request left, the request goes on in the background: the task
-        it makes is logged and lands in `client.orphaned_tasks` (see `AsyncAnyAPI`).
+        Cancelled after its request left, the request goes on to its answer (in the
+        background under asyncio; under trio the cancellation waits for it): the task it
+        makes is logged and lands in `client.orphaned_tasks` (see `AsyncAnyAPI`).
         """
         refuse_a_timeout("create", unknown)
         reject_unknown_options(unknown, CREATE_OPTIONS + REQUEST_OPTIONS)
@@ -124,7 +126,8 @@ class AsyncVideos:
             )
             return parse_created(data, status)
 
-        return await self._client._creates.run(send)
+        timeout = options.timeout_or(self._client._settings.timeout)
+        return await self._client._creates.run(send, bound=longest_wait(timeout))
 
     async def retrieve(
         self,
