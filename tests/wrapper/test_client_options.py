@@ -138,7 +138,7 @@ def test_an_http_client_timeout_bounds_a_hung_query_on_a_real_socket(mode: str) 
     assert elapsed < 3  # loosely: the 30 s hang was cut off at about 0.5 s
 
 
-# --------------------------------------------------------------------------- default headers and query
+# ------------------------------------------------------------------- default headers and query
 
 
 def test_default_headers_and_query_go_on_every_api_request_not_to_the_file_host(
@@ -229,9 +229,7 @@ def test_a_polls_request_timeout_is_cut_to_the_deadline(api: Harness) -> None:
     assert timeouts(second)["read"] == 19.0  # one fake second later
 
 
-def test_download_uses_its_request_timeout_for_the_file_too(
-    api: Harness, tmp_path: Path
-) -> None:
+def test_download_uses_its_request_timeout_for_the_file_too(api: Harness, tmp_path: Path) -> None:
     api.gateway.query.queue(done_reply())
     api.gateway.files.queue(file_reply())
     api.videos.download(TASK_ID, tmp_path / "v.mp4", **PER_CALL)
@@ -245,9 +243,7 @@ def test_download_uses_its_request_timeout_for_the_file_too(
     assert str(file_request.url) == VIDEO_URL
 
 
-def test_generate_passes_the_per_call_options_to_each_request(
-    api: Harness, tmp_path: Path
-) -> None:
+def test_generate_passes_the_per_call_options_to_each_request(api: Harness, tmp_path: Path) -> None:
     api.gateway.create.queue(task_reply())
     api.gateway.query.queue(done_reply())
     api.gateway.files.queue(file_reply())
@@ -277,7 +273,7 @@ def test_an_httpx_timeout_per_call_is_used_as_given(api: Harness) -> None:
     }
 
 
-# --------------------------------------------------------------------------- refused before any request
+# ------------------------------------------------------------------- refused before any request
 
 CALLS: list[Any] = [
     pytest.param(lambda v, tmp, **o: v.create("x", **o), id="create"),
