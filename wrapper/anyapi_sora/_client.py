@@ -9,7 +9,6 @@ import httpx
 
 from ._exceptions import AnyAPIError, ClientClosedError, InvalidParameterError
 from ._inflight import CreatesInFlight
-from ._options import DEFAULT_TIMEOUT
 from ._senders import AsyncSender, SyncSender
 from ._settings import (
     DEFAULT_MAX_RETRIES,
@@ -30,8 +29,6 @@ if TYPE_CHECKING:
     from ._http import RequestSettings
     from ._models import VideoTask
     from ._types import Headers, OrphanedTaskCallback, Query, RequestTimeout
-
-__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "AnyAPI", "AsyncAnyAPI"]
 
 logger = logging.getLogger("anyapi_sora")
 

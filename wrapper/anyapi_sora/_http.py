@@ -28,6 +28,7 @@ from ._exceptions import (
 from ._options import NO_OPTIONS, CallOptions, user_agent
 from ._refusal import refused_create
 from ._retry import BILLING_NOTE, NOT_SENT_ERRORS, RetryPolicy
+from ._version import __version__
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("anyapi_sora")
 
-USER_AGENT = "anyapi-sora/0.1.0"
+USER_AGENT = f"anyapi-sora/{__version__}"
 # A request cut shorter than this would fail on a healthy gateway.
 MIN_REQUEST_TIMEOUT = 1.0
 
