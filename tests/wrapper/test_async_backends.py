@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import subprocess
+import sys
 import time
 import warnings
 from typing import TYPE_CHECKING
@@ -297,3 +299,16 @@ def test_an_error_of_a_create_reaches_its_caller_unwrapped(backend: str) -> None
                 await client.videos.create("a corgi")
 
     run(backend, main)
+
+
+def test_importing_the_package_loads_no_event_loop_library() -> None:
+    # anyio alone costs ~40 ms of start-up: only async code imports it (or asyncio, trio).
+    # (httpcore loads anyio and trio, when installed, once an httpx client is made.)
+    probe = (
+        "import sys, anyapi_sora; "
+        "print(sorted(m for m in ('anyio', 'asyncio', 'sniffio', 'trio') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
