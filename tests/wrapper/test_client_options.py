@@ -468,6 +468,15 @@ def test_closing_the_original_closes_the_copy_with_a_clear_error(api: Harness) -
     assert api.gateway.requests == []
 
 
+def test_a_copy_names_the_callers_closed_http_client_not_the_original(api: Harness) -> None:
+    http = own_http(api)
+    copy = api.make_client(http_client=http).with_options(timeout=5)
+    api.run(http.aclose()) if isinstance(http, httpx.AsyncClient) else http.close()
+    with pytest.raises(Exception, match="passed as http_client") as info:
+        api.videos_of(copy).retrieve(TASK_ID)
+    assert "with_options" not in str(info.value)
+
+
 def test_a_copy_with_its_own_http_client_uses_it(api: Harness) -> None:
     other = own_http(api, headers={"User-Agent": "second/1"})
     copy = api.client.with_options(http_client=other)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from ._exceptions import AnyAPIError, ClientClosedError, InvalidParameterError
+from ._exceptions import AnyAPIError, InvalidParameterError
 from ._inflight import CreatesInFlight
 from ._senders import AsyncSender, SyncSender
 from ._settings import (
@@ -109,10 +109,9 @@ class AnyAPI:
         if self._closed:
             raise closed_error("AnyAPI")
         if self._original is not None:
-            try:
-                return self._original._http
-            except ClientClosedError:
-                raise original_closed_error("AnyAPI") from None
+            if self._original._closed:
+                raise original_closed_error("AnyAPI")
+            return self._original._http
         if self._http_client.is_closed:
             raise callers_http_closed_error("httpx.Client")
         return self._http_client
@@ -179,8 +178,7 @@ class AnyAPI:
         return f"AnyAPI(base_url={str(self.base_url)!r})"
 
     def close(self) -> None:
-        """Close the HTTP client, unless it was passed in by the caller or is shared with
-        the client this one was copied from (`with_options`)."""
+        """Close the HTTP client, unless the caller passed it in or it is shared (a copy)."""
         self._closed = True
         if self._owns_http:
             self._http_client.close()
@@ -283,10 +281,9 @@ class AsyncAnyAPI:
         if self._closed:
             raise closed_error("AsyncAnyAPI")
         if self._original is not None:
-            try:
-                return self._original._http
-            except ClientClosedError:
-                raise original_closed_error("AsyncAnyAPI") from None
+            if self._original._closed:
+                raise original_closed_error("AsyncAnyAPI")
+            return self._original._http
         if self._http_client.is_closed:
             raise callers_http_closed_error("httpx.AsyncClient")
         loop = _running_loop()
