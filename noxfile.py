@@ -20,7 +20,15 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 # error_on_missing_interpreters is left to nox: off on a desk, on when CI is set.
-nox.options.sessions = ["lint", "typecheck", "drift", "regen_check", "tests", "tests_lowest"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "drift",
+    "regen_check",
+    "tests",
+    "tests_lowest",
+    "package",
+]
 
 ROOT = Path(__file__).resolve().parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -170,3 +178,18 @@ def tests_lowest(session: nox.Session) -> None:
     session.install("-c", str(lowest), ".[cli]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("uv", "pip", "list", "--quiet")
     session.run("pytest", "-p", "no:cacheprovider", "--ignore=tests/openapi", *session.posargs)
+
+
+@nox.session(python=AT_HAND)
+def package(session: nox.Session) -> None:
+    """Build the sdist and the wheel from it; twine check --strict; the licence in both."""
+    _install_group(session, "test", "package")
+    # ANYAPI_SORA_PACKAGE_CHECK=1: a missing build or twine fails instead of skipping.
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "tests/test_packaging.py",
+        *session.posargs,
+        env={"ANYAPI_SORA_PACKAGE_CHECK": "1"},
+    )

@@ -26,8 +26,7 @@ from ._exceptions import (
     WaitTimeoutError,
 )
 from ._models import TaskStatus, VideoTask
-
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 __all__ = [
     "APIConnectionError",

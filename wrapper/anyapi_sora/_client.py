@@ -3,106 +3,37 @@
 from __future__ import annotations
 
 import logging
-import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from ._clock import Clock, SystemClock
-from ._config import resolve_api_key, resolve_base_url
-from ._exceptions import AnyAPIError, ClientClosedError, InvalidParameterError
-from ._http import RequestSettings
+from ._exceptions import AnyAPIError, InvalidParameterError
 from ._inflight import CreatesInFlight
-from ._retry import RetryPolicy
 from ._senders import AsyncSender, SyncSender
+from ._settings import (
+    DEFAULT_MAX_RETRIES,
+    callers_http_closed_error,
+    check_http_client,
+    closed_error,
+    derive_settings,
+    make_settings,
+    original_closed_error,
+)
 from ._videos_async import AsyncVideos
 from ._videos_sync import Videos
 
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from ._clock import Clock
+    from ._http import RequestSettings
     from ._models import VideoTask
-    from ._types import OrphanedTaskCallback
+    from ._types import Headers, OrphanedTaskCallback, Query, RequestTimeout
 
 logger = logging.getLogger("anyapi_sora")
 
-DEFAULT_TIMEOUT = 60.0
-DEFAULT_MAX_RETRIES = 2
-# Connecting should be quick even when generation is slow; a dead host fails fast.
-CONNECT_TIMEOUT = 10.0
-
-
-def _timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        raise InvalidParameterError("timeout", f"expected seconds > 0, got {timeout!r}")
-    return httpx.Timeout(float(timeout), connect=min(CONNECT_TIMEOUT, float(timeout)))
-
-
-def _settings(
-    api_key: str | None,
-    base_url: str | httpx.URL | None,
-    timeout: float | httpx.Timeout,
-    max_retries: int,
-    allow_insecure_http: bool,
-    clock: Clock | None,
-) -> RequestSettings:
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise InvalidParameterError(
-            "max_retries", f"expected a whole number >= 0, got {max_retries!r}"
-        )
-    return RequestSettings(
-        api_key=resolve_api_key(api_key),
-        base_url=resolve_base_url(base_url, allow_insecure_http=allow_insecure_http),
-        timeout=_timeout(timeout),
-        retry=RetryPolicy(max_retries=max_retries),
-        clock=clock or SystemClock(),
-    )
-
-
-def _check_http_client(
-    http_client: object, expected: type[httpx.Client] | type[httpx.AsyncClient]
-) -> None:
-    if http_client is None:
-        return
-    if not isinstance(http_client, expected):
-        hint = (
-            "use AsyncAnyAPI for httpx.AsyncClient"
-            if expected is httpx.Client
-            else "use AnyAPI for httpx.Client"
-        )
-        raise InvalidParameterError(
-            "http_client", f"expected an httpx.{expected.__name__} ({hint})"
-        )
-    if http_client.auth is not None or "authorization" in http_client.headers:
-        # Its auth would replace the API key on every API request, and an Authorization
-        # header would also go to the video file host (another domain) on downloads.
-        raise InvalidParameterError(
-            "http_client",
-            "it carries its own authentication (auth= or an Authorization header), which "
-            "would replace the API key; give the key as api_key and pass an http_client "
-            "without auth",
-        )
-
-
-def _closed_error(client: str) -> ClientClosedError:
-    return ClientClosedError(
-        f"this {client} client has been closed (a client closes at the end of its "
-        "`with` block); create a new one"
-    )
-
-
-def _callers_http_closed_error(kind: str) -> ClientClosedError:
-    return ClientClosedError(
-        f"the {kind} passed as http_client has been closed; pass an open one, and close it "
-        "only after you are done with this client"
-    )
+_Sync = TypeVar("_Sync", bound="AnyAPI")
+_Async = TypeVar("_Async", bound="AsyncAnyAPI")
 
 
 def _running_loop() -> object | None:
@@ -116,7 +47,13 @@ def _running_loop() -> object | None:
 
 class AnyAPI:
     """Synchronous client. Key from `api_key` or ANYAPI_API_KEY; URL from `base_url`,
-    ANYAPI_BASE_URL, or https://www.anyapi.vip."""
+    ANYAPI_BASE_URL, or https://www.anyapi.vip.
+
+    `timeout` bounds each HTTP request (seconds, or an `httpx.Timeout`); when not given,
+    the `http_client`'s own timeout if it has one, else 60 s. `default_headers` and
+    `default_query` go on every API request (never to the video file host); `Authorization`
+    is refused there, since the key comes from `api_key`.
+    """
 
     videos: Videos
 
@@ -125,29 +62,58 @@ class AnyAPI:
         api_key: str | None = None,
         *,
         base_url: str | httpx.URL | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: RequestTimeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Headers | None = None,
+        default_query: Query | None = None,
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
         clock: Clock | None = None,
     ) -> None:
-        _check_http_client(http_client, httpx.Client)
-        self._settings = _settings(
-            api_key, base_url, timeout, max_retries, allow_insecure_http, clock
+        check_http_client(http_client, httpx.Client)
+        settings = make_settings(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
+            http_client=http_client,
+            allow_insecure_http=allow_insecure_http,
+            clock=clock,
         )
-        self._owns_http = http_client is None
-        self._http_client = http_client if http_client is not None else httpx.Client()
+        owns = http_client is None
+        self._setup(settings, http_client or httpx.Client(), owns, None, allow_insecure_http)
+
+    def _setup(
+        self,
+        settings: RequestSettings,
+        http_client: httpx.Client,
+        owns: bool,
+        original: AnyAPI | None,
+        allow_insecure_http: bool,
+    ) -> None:
+        self._settings = settings
+        self._http_client = http_client
+        self._owns_http = owns
+        # The client whose connection pool a with_options() copy shares.
+        self._original = original
+        self._allow_insecure_http = allow_insecure_http
         self._closed = False
-        self._sender = SyncSender(lambda: self._http, self._settings)
+        self._sender = SyncSender(lambda: self._http, settings)
         self.videos = Videos(self)
 
     @property
     def _http(self) -> httpx.Client:
         """The httpx client for the next request; ClientClosedError once closed."""
         if self._closed:
-            raise _closed_error("AnyAPI")
+            raise closed_error("AnyAPI")
+        if self._original is not None:
+            if self._original._closed:
+                raise original_closed_error("AnyAPI")
+            return self._original._http
         if self._http_client.is_closed:
-            raise _callers_http_closed_error("httpx.Client")
+            raise callers_http_closed_error("httpx.Client")
         return self._http_client
 
     @property
@@ -155,19 +121,69 @@ class AnyAPI:
         return self._settings.base_url
 
     @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout of each HTTP request (a wait's deadline is `wait(timeout=)`)."""
+        return self._settings.timeout
+
+    @property
     def max_retries(self) -> int:
         return self._settings.retry.max_retries
+
+    def with_options(
+        self: _Sync,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: RequestTimeout | None = None,
+        max_retries: int | None = None,
+        default_headers: Headers | None = None,
+        set_default_headers: Headers | None = None,
+        default_query: Query | None = None,
+        set_default_query: Query | None = None,
+        http_client: httpx.Client | None = None,
+        allow_insecure_http: bool | None = None,
+    ) -> _Sync:
+        """A client with these options changed (None keeps this client's value).
+
+        It shares this client's connection pool (unless given its own `http_client`) but
+        does not own it: closing the copy closes nothing shared, and closing this client
+        closes the pool under the copy too. `default_headers` / `default_query` are added
+        to this client's; `set_default_headers` / `set_default_query` replace them.
+        """
+        check_http_client(http_client, httpx.Client)
+        insecure = self._allow_insecure_http if allow_insecure_http is None else allow_insecure_http
+        settings = derive_settings(
+            self._settings,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            set_default_headers=set_default_headers,
+            default_query=default_query,
+            set_default_query=set_default_query,
+            allow_insecure_http=insecure,
+        )
+        clone = object.__new__(type(self))
+        if http_client is not None:
+            clone._setup(settings, http_client, False, None, insecure)
+        else:
+            original = self._original or self
+            clone._setup(settings, original._http_client, False, original, insecure)
+        return clone
+
+    copy = with_options
 
     def __repr__(self) -> str:
         return f"AnyAPI(base_url={str(self.base_url)!r})"
 
     def close(self) -> None:
-        """Close the HTTP client, unless it was passed in by the caller."""
+        """Close the HTTP client, unless the caller passed it in or it is shared (a copy)."""
         self._closed = True
         if self._owns_http:
             self._http_client.close()
 
-    def __enter__(self) -> AnyAPI:
+    def __enter__(self: _Sync) -> _Sync:
         return self
 
     def __exit__(
@@ -182,9 +198,11 @@ class AnyAPI:
 class AsyncAnyAPI:
     """Asynchronous client, the same shape as `AnyAPI`, with awaitable methods.
 
-    A create cut off by its caller (a cancelled task, `asyncio.wait_for`) after the request
-    was sent goes on in the background; the task it makes is logged as a WARNING, added
-    to `orphaned_tasks` and passed to `on_orphaned_task`. `close()` waits for such creates.
+    Runs under asyncio and trio. A create cut off by its caller after the request was sent
+    is not lost: under asyncio it goes on in the background (the cancellation is not held
+    up); under trio the cancellation waits for its answer (at most the request timeout).
+    Either way the task it makes is logged as a WARNING, added to `orphaned_tasks` and
+    passed to `on_orphaned_task`. `close()` waits for creates still in the background.
     """
 
     videos: AsyncVideos
@@ -194,29 +212,57 @@ class AsyncAnyAPI:
         api_key: str | None = None,
         *,
         base_url: str | httpx.URL | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: RequestTimeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Headers | None = None,
+        default_query: Query | None = None,
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
         clock: Clock | None = None,
         on_orphaned_task: OrphanedTaskCallback | None = None,
     ) -> None:
-        _check_http_client(http_client, httpx.AsyncClient)
+        check_http_client(http_client, httpx.AsyncClient)
         if on_orphaned_task is not None and not callable(on_orphaned_task):
             raise InvalidParameterError(
                 "on_orphaned_task",
                 f"expected a function taking a VideoTask, got {on_orphaned_task!r}",
             )
-        self._settings = _settings(
-            api_key, base_url, timeout, max_retries, allow_insecure_http, clock
+        settings = make_settings(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_query=default_query,
+            http_client=http_client,
+            allow_insecure_http=allow_insecure_http,
+            clock=clock,
         )
-        self._owns_http = http_client is None
-        self._http_client = http_client if http_client is not None else httpx.AsyncClient()
+        owns = http_client is None
+        http = http_client or httpx.AsyncClient()
+        creates = CreatesInFlight(on_orphaned_task)
+        self._setup(settings, http, owns, None, allow_insecure_http, creates)
+
+    def _setup(
+        self,
+        settings: RequestSettings,
+        http_client: httpx.AsyncClient,
+        owns: bool,
+        original: AsyncAnyAPI | None,
+        allow_insecure_http: bool,
+        creates: CreatesInFlight,
+    ) -> None:
+        self._settings = settings
+        self._http_client = http_client
+        self._owns_http = owns
+        self._original = original
+        self._allow_insecure_http = allow_insecure_http
         self._closed = False
         # The event loop the httpx client's connections belong to.
         self._loop: object | None = None
-        self._creates = CreatesInFlight(on_orphaned_task)
-        self._sender = AsyncSender(lambda: self._http, self._settings)
+        # Shared with with_options() copies: a create cut off on a copy is reported here too.
+        self._creates = creates
+        self._sender = AsyncSender(lambda: self._http, settings)
         self.videos = AsyncVideos(self)
 
     @property
@@ -224,7 +270,8 @@ class AsyncAnyAPI:
         """Tasks made by creates whose caller was cancelled before the gateway answered.
 
         Each is billed and runs on: resume it with `videos.wait(task)`. A create still in
-        flight lands here when it is answered; `close()` waits for those.
+        flight lands here when it is answered; `close()` waits for those. A client and its
+        `with_options()` copies share this list.
         """
         return self._creates.orphaned
 
@@ -232,9 +279,13 @@ class AsyncAnyAPI:
     def _http(self) -> httpx.AsyncClient:
         """The httpx client for the next request, on the running event loop."""
         if self._closed:
-            raise _closed_error("AsyncAnyAPI")
+            raise closed_error("AsyncAnyAPI")
+        if self._original is not None:
+            if self._original._closed:
+                raise original_closed_error("AsyncAnyAPI")
+            return self._original._http
         if self._http_client.is_closed:
-            raise _callers_http_closed_error("httpx.AsyncClient")
+            raise callers_http_closed_error("httpx.AsyncClient")
         loop = _running_loop()
         if loop is not None and loop is not self._loop:
             if self._loop is not None:
@@ -260,21 +311,74 @@ class AsyncAnyAPI:
         return self._settings.base_url
 
     @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout of each HTTP request (a wait's deadline is `wait(timeout=)`)."""
+        return self._settings.timeout
+
+    @property
     def max_retries(self) -> int:
         return self._settings.retry.max_retries
+
+    def with_options(
+        self: _Async,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: RequestTimeout | None = None,
+        max_retries: int | None = None,
+        default_headers: Headers | None = None,
+        set_default_headers: Headers | None = None,
+        default_query: Query | None = None,
+        set_default_query: Query | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        allow_insecure_http: bool | None = None,
+    ) -> _Async:
+        """A client with these options changed (None keeps this client's value).
+
+        As `AnyAPI.with_options`: the copy shares the connection pool without owning it.
+        It also shares `orphaned_tasks`, and this client's `close()` waits for creates cut
+        off on the copy.
+        """
+        check_http_client(http_client, httpx.AsyncClient)
+        insecure = self._allow_insecure_http if allow_insecure_http is None else allow_insecure_http
+        settings = derive_settings(
+            self._settings,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            set_default_headers=set_default_headers,
+            default_query=default_query,
+            set_default_query=set_default_query,
+            allow_insecure_http=insecure,
+        )
+        clone = object.__new__(type(self))
+        if http_client is not None:
+            clone._setup(settings, http_client, False, None, insecure, self._creates)
+        else:
+            original = self._original or self
+            clone._setup(settings, original._http_client, False, original, insecure, self._creates)
+        return clone
+
+    copy = with_options
 
     def __repr__(self) -> str:
         return f"AsyncAnyAPI(base_url={str(self.base_url)!r})"
 
     async def close(self) -> None:
-        """Close the HTTP client, unless it was passed in by the caller.
+        """Close the HTTP client, unless it was passed in by the caller or is shared with
+        the client this one was copied from (`with_options`).
 
         First waits (within the request timeout) for creates whose caller was cancelled
-        after sending them, so that the tasks they may have billed are not lost.
+        after sending them, so that the tasks they may have billed are not lost. (A copy's
+        close leaves that to the client it was copied from.)
         """
         if self._closed:
             return
         self._closed = True
+        if self._original is not None:
+            return
         try:
             await self._creates.settle(self._settings.longest_wait)
         finally:
@@ -282,7 +386,7 @@ class AsyncAnyAPI:
             if self._owns_http and (self._loop is None or loop is None or loop is self._loop):
                 await self._http_client.aclose()
 
-    async def __aenter__(self) -> AsyncAnyAPI:
+    async def __aenter__(self: _Async) -> _Async:
         return self
 
     async def __aexit__(

@@ -42,9 +42,10 @@ class SystemClock:
             time.sleep(min(seconds, TESTING_MAX_SLEEP) if _testing else seconds)
 
     async def asleep(self, seconds: float) -> None:
-        # Imported here: asyncio costs a sync-only user ~10 ms at `import anyapi_sora`, and
-        # an async caller has it loaded already.
-        import asyncio
+        # anyio sleeps on whichever event loop runs us (asyncio or trio). Imported here: it
+        # costs a sync-only program ~40 ms at `import anyapi_sora`, while an async caller
+        # has it loaded already (httpcore's async connections use it).
+        import anyio
 
         if seconds > 0:
-            await asyncio.sleep(min(seconds, TESTING_MAX_SLEEP) if _testing else seconds)
+            await anyio.sleep(min(seconds, TESTING_MAX_SLEEP) if _testing else seconds)

@@ -18,16 +18,19 @@ from ._http import (
     DeadlineStream,
     check_response,
     connection_error,
+    deadline_passed,
     describe,
     json_body,
     replaying,
 )
+from ._options import NO_OPTIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ._http import RequestSettings
     from ._inflight import SendTracker
+    from ._options import CallOptions
 
 logger = logging.getLogger("anyapi_sora")
 
@@ -82,10 +85,15 @@ class SyncSender:
         return check_response(response, idempotent=idempotent, started=started)
 
     def request_json(
-        self, kwargs: dict[str, Any], *, idempotent: bool, tracker: SendTracker | None = None
+        self,
+        kwargs: dict[str, Any],
+        *,
+        idempotent: bool,
+        tracker: SendTracker | None = None,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         http = self._http()
-        request = self.settings.build(http, kwargs, tracker=tracker)
+        request = self.settings.build(http, kwargs, tracker=tracker, options=options)
         try:
             response = self._send_once(http, request, idempotent=idempotent, tracker=tracker)
         except Exception as exc:
@@ -121,7 +129,11 @@ class SyncSender:
         return retrying(attempt)
 
     def send_single(
-        self, kwargs: dict[str, Any], *, deadline: float = math.inf
+        self,
+        kwargs: dict[str, Any],
+        *,
+        deadline: float = math.inf,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         """One attempt of an idempotent request, answered by `deadline` (on the client's clock).
 
@@ -129,7 +141,7 @@ class SyncSender:
         """
         http = self._http()
         time_left = deadline - self.settings.clock.monotonic()
-        request = self.settings.build(http, kwargs, time_left=time_left)
+        request = self.settings.build(http, kwargs, time_left=time_left, options=options)
         response = self._send_once(http, request, idempotent=True, deadline=deadline)
         return json_body(response, idempotent=True), response.status_code
 
@@ -161,10 +173,7 @@ class AsyncSender:
             if math.isfinite(deadline):
                 response = await http.send(request, stream=True)
                 try:
-                    response.stream = DeadlineStream(
-                        response.stream, request, self.settings.clock, deadline
-                    )
-                    await response.aread()
+                    await self._read_by(response, deadline)
                 finally:
                     await response.aclose()
             else:
@@ -177,11 +186,36 @@ class AsyncSender:
             tracker.end()
         return check_response(response, idempotent=idempotent, started=started)
 
+    async def _read_by(self, response: httpx.Response, deadline: float) -> None:
+        """Read the body, failing with a read timeout once `deadline` passes.
+
+        A cancel scope ends the read at the deadline (in real time, and when a chunk comes
+        in past it by the client's clock), from inside the socket read. Raising between
+        chunks instead would leave httpx's body generators suspended, which trio reports
+        as a ResourceWarning on every wait that ends at its deadline.
+        """
+        import anyio
+
+        clock = self.settings.clock
+        scope = anyio.move_on_after(max(0.0, deadline - clock.monotonic()))
+        response.stream = DeadlineStream(
+            response.stream, response.request, clock, deadline, on_passed=scope.cancel
+        )
+        with scope:
+            await response.aread()
+        if scope.cancelled_caught:
+            raise deadline_passed(response.request)
+
     async def request_json(
-        self, kwargs: dict[str, Any], *, idempotent: bool, tracker: SendTracker | None = None
+        self,
+        kwargs: dict[str, Any],
+        *,
+        idempotent: bool,
+        tracker: SendTracker | None = None,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         http = self._http()
-        request = self.settings.build(http, kwargs, tracker=tracker)
+        request = self.settings.build(http, kwargs, tracker=tracker, options=options)
         try:
             response = await self._send_once(http, request, idempotent=idempotent, tracker=tracker)
         except Exception as exc:
@@ -221,7 +255,11 @@ class AsyncSender:
         return response
 
     async def send_single(
-        self, kwargs: dict[str, Any], *, deadline: float = math.inf
+        self,
+        kwargs: dict[str, Any],
+        *,
+        deadline: float = math.inf,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         """One attempt of an idempotent request, answered by `deadline` (on the client's clock).
 
@@ -229,6 +267,6 @@ class AsyncSender:
         """
         http = self._http()
         time_left = deadline - self.settings.clock.monotonic()
-        request = self.settings.build(http, kwargs, time_left=time_left)
+        request = self.settings.build(http, kwargs, time_left=time_left, options=options)
         response = await self._send_once(http, request, idempotent=True, deadline=deadline)
         return json_body(response, idempotent=True), response.status_code

@@ -20,6 +20,13 @@ from ._exceptions import AnyAPIError
 from ._inflight import run_sync_create
 from ._models import VideoTask
 from ._notes import naming_the_task
+from ._options import (
+    REQUEST_OPTIONS,
+    CallOptions,
+    call_options,
+    refuse_a_timeout,
+    refuse_unknown,
+)
 from ._params import CREATE_OPTIONS, build_create_body, reject_unknown_options
 from ._polling import ProgressCallback, WaitState, check_wait_options
 from ._types import (
@@ -28,7 +35,10 @@ from ._types import (
     DEFAULT_ORIENTATION,
     DEFAULT_SIZE,
     DEFAULT_WAIT_TIMEOUT,
+    Headers,
     Orientation,
+    Query,
+    RequestTimeout,
 )
 from ._videos import (
     PathLike,
@@ -72,6 +82,9 @@ class Videos:
         watermark: bool = True,
         private: bool = False,
         extra_body: Mapping[str, object] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        request_timeout: RequestTimeout | None = None,
         **unknown: Never,
     ) -> VideoTask:
         """Start a video task (billed once the gateway accepts it); it comes back pending.
@@ -80,12 +93,16 @@ class Videos:
         "sora-2-pro" (size "large", 1080p; 15 or 25 s); gateways add others ("sora-2-all",
         veo...), sent as given. `orientation`: "portrait" or "landscape". `size`: "small"
         or "large". `images`: reference image URLs. `extra_body`: fields this library does
-        not know, sent as they are.
+        not know, sent as they are. `extra_headers` / `extra_query`: added to this request
+        (`Authorization` is refused: the key comes from `api_key`). `request_timeout`: this
+        request's timeout, instead of the client's.
 
         A create interrupted (Ctrl-C) after its request left says, in a note, that a task
         may have been created and billed.
         """
-        reject_unknown_options(unknown, CREATE_OPTIONS)
+        refuse_a_timeout("create", unknown)
+        reject_unknown_options(unknown, CREATE_OPTIONS + REQUEST_OPTIONS)
+        options = call_options(request_timeout, extra_headers, extra_query)
         # Gap 6: the body is not marked required, but the gateway needs every field, so
         # we always send all of them with the vendor's documented defaults.
         body = build_create_body(
@@ -103,16 +120,30 @@ class Videos:
 
         def send(tracker: SendTracker) -> VideoTask:
             data, status = sender.request_json(
-                create_request(body), idempotent=False, tracker=tracker
+                create_request(body), idempotent=False, tracker=tracker, options=options
             )
             return parse_created(data, status)
 
         return run_sync_create(send)
 
-    def retrieve(self, task_id: TaskRef) -> VideoTask:
-        """The task's current state."""
+    def retrieve(
+        self,
+        task_id: TaskRef,
+        *,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        request_timeout: RequestTimeout | None = None,
+        **unknown: Never,
+    ) -> VideoTask:
+        """The task's current state. The request options are create()'s."""
         tid = task_id_of(task_id)
-        data, status = self._client._sender.request_json(query_request(tid), idempotent=True)
+        refuse_unknown("retrieve", unknown, REQUEST_OPTIONS)
+        return self._retrieve(tid, call_options(request_timeout, extra_headers, extra_query))
+
+    def _retrieve(self, tid: str, options: CallOptions) -> VideoTask:
+        data, status = self._client._sender.request_json(
+            query_request(tid), idempotent=True, options=options
+        )
         return parse_queried(data, status, tid)
 
     def wait(
@@ -122,14 +153,19 @@ class Videos:
         timeout: float | None = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float | None = None,
         on_progress: ProgressCallback | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        request_timeout: RequestTimeout | None = None,
     ) -> VideoTask:
         """Poll until the task completes; VideoGenerationError if it fails.
 
-        `timeout` bounds the whole call, requests included; WaitTimeoutError then (the task
-        runs on).
+        `timeout` is the deadline of the whole call, requests included; WaitTimeoutError
+        then (the task runs on). `request_timeout` bounds each poll (cut shorter near the
+        deadline); the other request options are create()'s, applied to every poll.
         """
         tid = task_id_of(task_or_id)
         check_wait_options(timeout, poll_interval)
+        options = call_options(request_timeout, extra_headers, extra_query)
         clock = self._client._settings.clock
         state = WaitState(tid, timeout, clock.monotonic(), poll_interval, on_progress)
         if isinstance(task_or_id, VideoTask) and (done := state.observe(task_or_id)):
@@ -139,7 +175,7 @@ class Videos:
         while True:
             try:
                 data, status = self._client._sender.send_single(
-                    query_request(tid), deadline=state.deadline
+                    query_request(tid), deadline=state.deadline, options=options
                 )
                 task = parse_queried(data, status, tid)
             except AnyAPIError as exc:
@@ -156,20 +192,32 @@ class Videos:
         *,
         overwrite: bool = False,
         on_progress: DownloadProgress | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        request_timeout: RequestTimeout | None = None,
+        **unknown: Never,
     ) -> Path:
-        """Save the task's video to `dest` (a file, or a folder to name it in)."""
+        """Save the task's video to `dest` (a file, or a folder to name it in).
+
+        `request_timeout` bounds each request, the file's included (httpx times each read,
+        so a long download that keeps arriving is never cut off). `extra_headers` and
+        `extra_query` go on the API queries it makes (for a task not yet known complete,
+        or an expired URL), not to the file host.
+        """
         tid = task_id_of(task_or_id)
+        refuse_unknown("download", unknown, ("overwrite", "on_progress", *REQUEST_OPTIONS))
+        options = call_options(request_timeout, extra_headers, extra_query)
         target = resolve_destination(dest, tid, overwrite=overwrite)
         task = task_or_id if isinstance(task_or_id, VideoTask) else None
         if task is None or not ready_for_download(task):
-            task = self.retrieve(tid)
+            task = self._retrieve(tid, options)
         url = ready_for_download(task)
         if url is None:
             raise nothing_to_download(task)
         state = DownloadState(tid, url, on_progress)
         file, temp = open_temp_beside(target)
         try:
-            fetch(self, state, file)
+            fetch(self, state, file, options)
             commit(file, temp, target, overwrite=overwrite)
         except BaseException as exc:
             discard(file, temp)
@@ -190,6 +238,9 @@ class Videos:
         watermark: bool = True,
         private: bool = False,
         extra_body: Mapping[str, object] | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        request_timeout: RequestTimeout | None = None,
         out: PathLike | None = None,
         timeout: float | None = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float | None = None,
@@ -198,9 +249,10 @@ class Videos:
     ) -> VideoTask:
         """create + wait (+ download to `out`, a file or a folder) in one call.
 
-        The create options are create()'s. Once the task exists, any exception leaving this
-        call names it and the call that resumes it (in the message of this library's
-        errors, in a note on any other exception).
+        The create and request options are create()'s; the request options apply to every
+        request of the call, and `timeout` is wait()'s deadline. Once the task exists, any
+        exception leaving this call names it and the call that resumes it (in the message
+        of this library's errors, in a note on any other exception).
         """
         check_wait_options(timeout, poll_interval)
         check_out(out)
@@ -214,13 +266,28 @@ class Videos:
             watermark=watermark,
             private=private,
             extra_body=extra_body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            request_timeout=request_timeout,
             **unknown,
         )
         with naming_the_task(task.id, out) as created:
             task = self.wait(
-                task, timeout=timeout, poll_interval=poll_interval, on_progress=on_progress
+                task,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                on_progress=on_progress,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                request_timeout=request_timeout,
             )
             if out is not None:
                 created.downloading = True
-                self.download(task, out)
+                self.download(
+                    task,
+                    out,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    request_timeout=request_timeout,
+                )
         return task
