@@ -43,6 +43,9 @@ CREATE_OPTIONS = (
 # needs to hear it once. Bounded, like every memory of what a caller passed.
 _warned_values: set[tuple[str, str]] = set()
 _WARN_LIMIT = 64
+#: Set on the log record of that warning (to the argument's name), so that a front end
+#: which says it in its own words (the command line: ``--size``) can leave this one out.
+OPEN_VALUE_RECORD = "anyapi_sora_open_value"
 
 
 def reject_unknown_options(unknown: Mapping[str, object], known: Sequence[str]) -> None:
@@ -78,6 +81,7 @@ def _warn_unfamiliar(name: str, value: str, known: tuple[str, ...]) -> None:
         name,
         value,
         _listed(known),
+        extra={OPEN_VALUE_RECORD: name},
     )
 
 

@@ -94,6 +94,14 @@ def option_for(param: str) -> str:
     return _OPTIONS.get(base, f"--{base.replace('_', '-')}")
 
 
+def unfamiliar_value(where: str, known: tuple[str, ...]) -> str:
+    """The warning for a value other than the documented ones (`where`: `--size 'medium'`)."""
+    return (
+        f"{where} is not one of the documented values ({', '.join(known)}); it is sent as "
+        "given: the gateway decides whether it takes it"
+    )
+
+
 def library_message(exc: BaseException) -> str:
     """The error's text without the note the library adds for Python callers."""
     text = str(exc) or type(exc).__name__
