@@ -17,6 +17,7 @@ from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     InvalidParameterError,
+    TaskNotCreatedError,
     WaitTimeoutError,
 )
 from .._retry import was_not_sent
@@ -169,7 +170,9 @@ def wait_timeout(exc: WaitTimeoutError) -> str:
 
 def certainly_not_created(exc: BaseException) -> bool:
     """True when a failed create cannot have made (and billed) a task."""
-    if isinstance(exc, InvalidParameterError):
+    if isinstance(exc, (InvalidParameterError, TaskNotCreatedError)):
+        # TaskNotCreatedError: the gateway answered "no task" (an empty id, status "error"),
+        # with HTTP 500 or even 200 on some gateways; its status says nothing about a task.
         return True
     if isinstance(exc, APIStatusError):
         # 4xx: refused (bad input, key, quota, rate limit). 5xx may have started a task.
