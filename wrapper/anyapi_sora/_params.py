@@ -206,4 +206,21 @@ def build_create_body(
     # from_dict, not the constructor: it converts each field as the spec types it (an enum,
     # should a new spec make one), and keeps the fields the spec does not know (style,
     # storyboard, character_url, ...) as additional properties that pass through.
-    return CreateVideoBody.from_dict(fields)
+    try:
+        return CreateVideoBody.from_dict(fields)
+    except (ValueError, TypeError) as exc:
+        # A regenerated spec may close a value kept open here (orientation as an enum): the
+        # model refuses it from deep inside; say which field, before any request.
+        field = next((n for n in (*_OPEN_FIELDS, *fields) if repr(fields[n]) in str(exc)), None)
+        if field is None:
+            raise InvalidParameterError(
+                "request", f"the API's spec does not allow this request ({exc})"
+            ) from None
+        raise InvalidParameterError(
+            field,
+            f"the API's spec does not allow {fields[field]!r} here ({exc})",
+            value=fields[field],
+        ) from None
+
+
+_OPEN_FIELDS = ("orientation", "size", "model")
