@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from anyapi_sora import VideoTask
 from anyapi_sora._failure_reason import MAX_DEPTH, MAX_NODES, search_failure_reason
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 VIDEO = "https://cdn.example.com/v/abc.mp4?sig=1"
+# Tests never depend on wall-clock time: a loaded machine is not a failure.
+NO_DEADLINE = settings(deadline=None)
 POLICY = "This content may violate our content policies."
 
 
@@ -283,6 +285,7 @@ def place(body: dict[str, Any], path: tuple[str, ...], value: object) -> bool:
     return True
 
 
+@NO_DEADLINE
 @given(
     path=reason_paths(),
     reason=reasons,
@@ -305,6 +308,7 @@ def test_a_reason_under_any_failure_key_is_found_among_decoys(
     assert task.failure_reason == reason
 
 
+@NO_DEADLINE
 @given(others=st.lists(decoys(), min_size=1, max_size=8))
 def test_decoys_alone_give_no_reason_but_a_bare_message(
     others: list[tuple[tuple[str, ...], object]],
@@ -330,6 +334,7 @@ json_values = st.recursive(
 )
 
 
+@NO_DEADLINE
 @given(body=json_values)
 def test_the_search_is_total(body: object) -> None:
     task = VideoTask.from_json({"id": "t", "status": "failed", "output": body})
