@@ -67,10 +67,10 @@ class AnyAPI:
             own timeout (one left at httpx's untouched 5 s default counts as none), else
             60 s. The deadline of a whole wait is `timeout=` on `videos.wait()` and
             `videos.generate()`.
-        max_retries: How many times a failed request is retried (a whole number >= 0).
-            Queries and downloads retry connection errors, timeouts, 429 and 5xx; a
-            create is retried only when no task can exist (the connection was never
-            made, a 429, or an answer that names no task).
+        max_retries: How many times a failed request is retried (a whole number >= 0;
+            default 2). Queries and downloads retry connection errors, timeouts, 429
+            and 5xx; a create is retried only when no task can exist (the connection
+            was never made, a 429, or an answer that names no task).
         default_headers: Headers for every API request; they win over the
             `http_client`'s own, and a call's `extra_headers` win over them.
             `Authorization` is refused (the key comes from `api_key`). A `User-Agent`

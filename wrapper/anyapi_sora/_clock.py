@@ -71,11 +71,19 @@ class Clock(Protocol):
         ...
 
     def sleep(self, seconds: float) -> None:
-        """Block for `seconds` (the sync client's sleeps); 0 or less returns at once."""
+        """Block for `seconds` (the sync client's sleeps); 0 or less returns at once.
+
+        Args:
+            seconds: How long to sleep.
+        """
         ...
 
     async def asleep(self, seconds: float) -> None:
-        """Wait for `seconds` without blocking the event loop (the async client's sleeps)."""
+        """Wait for `seconds` without blocking the event loop (the async client's sleeps).
+
+        Args:
+            seconds: How long to sleep; 0 or less returns at once.
+        """
         ...
 
 

@@ -73,6 +73,11 @@ class AsyncVideos:
     """
 
     def __init__(self, client: AsyncAnyAPI) -> None:
+        """Made by the client itself, as `client.videos`.
+
+        Args:
+            client: The client whose settings and connections the calls use.
+        """
         self._client = client
 
     async def create(
@@ -108,15 +113,16 @@ class AsyncVideos:
 
         Args:
             prompt: What the video shows: a non-empty string.
-            model: The model. Documented: "sora-2" (size "small", about 720p) and "sora-2-pro"
-                (size "large", 1080p); gateways add their own ("sora-2-all", "veo3", ...), sent
-                as given with one WARNING naming the documented ones.
-            orientation: "portrait" or "landscape".
-            size: "small" or "large"; another value your gateway takes ("medium", "1280x720") is
-                sent as given, with one WARNING.
-            duration: Seconds of video, a positive whole number. Which durations a model takes
-                is the gateway's call (sora-2: 10, and 15 on some gateways; sora-2-pro: 15 or
-                25).
+            model: The model, "sora-2" by default. Documented: "sora-2" (size "small",
+                about 720p) and "sora-2-pro" (size "large", 1080p); gateways add their own
+                ("sora-2-all", "veo3", ...), sent as given with one WARNING naming the
+                documented ones.
+            orientation: "portrait" (the default) or "landscape".
+            size: "small" (the default) or "large"; another value your gateway takes
+                ("medium", "1280x720") is sent as given, with one WARNING.
+            duration: Seconds of video (default 10), a positive whole number. Which
+                durations a model takes is the gateway's call (sora-2: 10, and 15 on some
+                gateways; sora-2-pro: 15 or 25).
             images: Reference images: http(s) URLs or `data:image/...` URLs, in a list.
             watermark: True (the default) prefers a video without a watermark and falls back to
                 one; False forces none, which the provider may retry for a long time.
@@ -455,15 +461,16 @@ class AsyncVideos:
 
         Args:
             prompt: What the video shows: a non-empty string.
-            model: The model. Documented: "sora-2" (size "small", about 720p) and "sora-2-pro"
-                (size "large", 1080p); gateways add their own ("sora-2-all", "veo3", ...), sent
-                as given with one WARNING naming the documented ones.
-            orientation: "portrait" or "landscape".
-            size: "small" or "large"; another value your gateway takes ("medium", "1280x720") is
-                sent as given, with one WARNING.
-            duration: Seconds of video, a positive whole number. Which durations a model takes
-                is the gateway's call (sora-2: 10, and 15 on some gateways; sora-2-pro: 15 or
-                25).
+            model: The model, "sora-2" by default. Documented: "sora-2" (size "small",
+                about 720p) and "sora-2-pro" (size "large", 1080p); gateways add their own
+                ("sora-2-all", "veo3", ...), sent as given with one WARNING naming the
+                documented ones.
+            orientation: "portrait" (the default) or "landscape".
+            size: "small" (the default) or "large"; another value your gateway takes
+                ("medium", "1280x720") is sent as given, with one WARNING.
+            duration: Seconds of video (default 10), a positive whole number. Which
+                durations a model takes is the gateway's call (sora-2: 10, and 15 on some
+                gateways; sora-2-pro: 15 or 25).
             images: Reference images: http(s) URLs or `data:image/...` URLs, in a list.
             watermark: True (the default) prefers a video without a watermark and falls back to
                 one; False forces none, which the provider may retry for a long time.
