@@ -16,8 +16,10 @@ def set_testing(enabled: bool) -> None:
 
     In test mode, poll intervals, retry backoffs and `Retry-After` waits last at most
     10 ms, so tests run the real code paths without the real minutes. It applies to the
-    whole process, to clients made before and after. The pytest plugin's `anyapi_mock`
-    fixture turns it on for each test and restores the previous mode afterwards.
+    whole process, to every client on the default clock (not to one given its own
+    `clock=`), made before or after. Timeouts and deadlines are not shortened. The pytest
+    plugin's `anyapi_mock` fixture turns it on for each test and restores the previous
+    mode afterwards.
 
     Args:
         enabled: True to turn test mode on, False to turn it off.
