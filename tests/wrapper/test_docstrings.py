@@ -37,9 +37,9 @@ def _public_objects() -> list[tuple[str, Any]]:
     return [(name, obj) for name, obj in objects if inspect.isclass(obj) or inspect.isfunction(obj)]
 
 
-def _ours(function: object) -> bool:
+def _ours(function: Any) -> bool:
     """Written in this package (not made by attrs, dataclasses, enum or typing)."""
-    code = getattr(inspect.unwrap(function), "__code__", None)  # type: ignore[arg-type]
+    code = getattr(inspect.unwrap(function), "__code__", None)
     return code is not None and Path(code.co_filename).resolve().is_relative_to(PACKAGE_DIR)
 
 
