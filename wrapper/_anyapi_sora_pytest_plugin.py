@@ -50,8 +50,9 @@ __all__ = [
 ]
 
 MARKER = "anyapi_mock"
-#: The marker's keyword that is not a MockServer option.
+"""The marker's name: `@pytest.mark.anyapi_mock(**options)`."""
 TESTING_OPTION = "testing"
+"""The marker's keyword that is not a MockServer option: `testing=False`."""
 _MARKER_LINE = (
     f"{MARKER}(**options): keyword arguments for the MockServer of the anyapi_mock fixture; "
     f"{TESTING_OPTION}=False runs the library with its real timings"
@@ -59,6 +60,7 @@ _MARKER_LINE = (
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the `anyapi_mock` marker (pytest's hook; not called by tests)."""
     # Once, even when the plugin is also loaded under its old module path.
     if _MARKER_LINE not in config.getini("markers"):
         config.addinivalue_line("markers", _MARKER_LINE)
@@ -66,7 +68,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def anyapi_mock_options() -> dict[str, Any]:
-    """MockServer keyword arguments for `anyapi_mock`; override to change the defaults."""
+    """MockServer keyword arguments for `anyapi_mock`; override to change the defaults.
+
+    The default is a zero-length timeline (tasks complete on their first query). A
+    `@pytest.mark.anyapi_mock(...)` marker's keywords win over it for one test.
+
+    Example:
+        ```python
+        @pytest.fixture
+        def anyapi_mock_options():
+            return {"queue_seconds": 0, "processing_seconds": 0, "dialect": "newapi-task"}
+        ```
+    """
     return {"queue_seconds": 0.0, "processing_seconds": 0.0}
 
 
@@ -87,7 +100,11 @@ def _set_testing(enabled: bool) -> bool | None:
 
 @pytest.fixture
 def anyapi_testing_mode() -> bool:
-    """Whether `anyapi_mock` puts the library in test mode; override to return False."""
+    """Whether `anyapi_mock` puts the library in test mode; override to return False.
+
+    In test mode (`anyapi_sora.set_testing(True)`) every sleep the library chooses lasts
+    at most 10 ms. The marker's `testing=False` turns it off for one test.
+    """
     return True
 
 
@@ -95,7 +112,20 @@ def anyapi_testing_mode() -> bool:
 def anyapi_mock(
     request: pytest.FixtureRequest, anyapi_mock_options: dict[str, Any], anyapi_testing_mode: bool
 ) -> Iterator[MockServer]:
-    """A running mock AnyAPI gateway, stopped after the test; the library in test mode."""
+    """A running mock AnyAPI gateway, new for each test and stopped after it.
+
+    Made with `anyapi_mock_options`, updated by the closest `anyapi_mock` marker. While it
+    runs the library is in test mode (see `anyapi_testing_mode`); the previous mode is
+    restored afterwards.
+
+    Example:
+        ```python
+        @pytest.mark.anyapi_mock(processing_seconds=2, url_ttl_seconds=5)
+        def test_slow(anyapi_mock):
+            client = AnyAPI(api_key=anyapi_mock.api_key, base_url=anyapi_mock.base_url)
+            ...
+        ```
+    """
     from anyapi_sora.testing import MockServer  # only now: see the module's docstring
 
     options = dict(anyapi_mock_options)
@@ -114,7 +144,18 @@ def anyapi_mock(
 
 @pytest.fixture
 def anyapi_mock_env(anyapi_mock: MockServer, monkeypatch: pytest.MonkeyPatch) -> MockServer:
-    """`anyapi_mock`, with ANYAPI_BASE_URL and ANYAPI_API_KEY pointing at it."""
+    """`anyapi_mock`, with ANYAPI_BASE_URL and ANYAPI_API_KEY pointing at it.
+
+    A plain `AnyAPI()` in the code under test then talks to the mock; the variables are
+    restored after the test.
+
+    Example:
+        ```python
+        def test_generate(anyapi_mock_env, tmp_path):
+            AnyAPI().videos.generate("a kite", out=tmp_path / "kite.mp4")
+            assert anyapi_mock_env.create_count == 1
+        ```
+    """
     for name, value in anyapi_mock.env.items():
         monkeypatch.setenv(name, value)
     return anyapi_mock

@@ -20,10 +20,15 @@ class RecordedRequest:
     """One request as the server saw it. Header names are lower case; the key is redacted."""
 
     method: str
+    """The HTTP method, e.g. `"POST"`."""
     path: str
+    """The path, without the query."""
     query: Mapping[str, str]
+    """The query parameters (the last value of a repeated one)."""
     headers: Mapping[str, str]
+    """The headers, names in lower case; `authorization` shows `Bearer ***`."""
     body: bytes
+    """The request body as received."""
     json: Any
     """The parsed JSON body, or None when there was none or it didn't parse."""
     route: str

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 TaskStatus = Literal["pending", "processing", "completed", "failed"]
+"""A mock task's status on its timeline (the dialects spell it their own way on the wire)."""
 
 MODERATION_FAILURE = "This content may violate our content policies."
 
@@ -54,6 +55,7 @@ class TaskState:
     """Where a task is on its timeline at one moment."""
 
     status: TaskStatus
+    """Its status."""
     progress: int
     """0 to 100."""
     changed_at: float
@@ -81,27 +83,40 @@ class MockTask:
     row_id: int
     """A task record's numeric row id (only the `newapi-task` dialect shows it)."""
     model: str
+    """The `model` of the create body."""
     prompt: str
+    """The `prompt` of the create body."""
     orientation: str
+    """The `orientation` of the create body."""
     size: str
+    """The `size` of the create body."""
     duration: int
+    """The `duration` of the create body, in seconds."""
     images: tuple[str, ...]
+    """The `images` of the create body."""
     watermark: bool | None
+    """The `watermark` of the create body (None when it had none)."""
     private: bool | None
+    """The `private` of the create body (None when it had none)."""
     extra: Mapping[str, Any]
     """Body fields the mock doesn't know, such as `style` or `storyboard`, as sent."""
     created_at: float
+    """When it was created."""
     processing_at: float
+    """When it starts processing."""
     done_at: float
+    """When it completes (or fails)."""
     failure_reason: str | None
     """Set when the task ends as failed rather than completed."""
 
     @property
     def width(self) -> int:
+        """The video's width in pixels (see `dimensions`)."""
         return self.dimensions[0]
 
     @property
     def height(self) -> int:
+        """The video's height in pixels (see `dimensions`)."""
         return self.dimensions[1]
 
     @property
@@ -118,6 +133,15 @@ class MockTask:
         return TaskState("pending", 0, self.created_at)
 
     def state_at(self, now: float) -> TaskState:
+        """Where the task is on its timeline at `now`.
+
+        Args:
+            now: A time on the server's clock (see `MockServer.now`).
+
+        Returns:
+            Its status, progress (0-99 while processing, 100 once ended) and when the
+            status last changed.
+        """
         if now >= self.done_at:
             status: TaskStatus = "failed" if self.failure_reason else "completed"
             return TaskState(status, 100, self.done_at)
