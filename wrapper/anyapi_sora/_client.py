@@ -7,19 +7,20 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from ._exceptions import AnyAPIError, InvalidParameterError
-from ._inflight import CreatesInFlight
-from ._senders import AsyncSender, SyncSender
+from ._async_client import AsyncAnyAPI
+from ._senders import SyncSender
 from ._settings import (
     DEFAULT_MAX_RETRIES,
+    Pacers,
+    PacingOptions,
     callers_http_closed_error,
     check_http_client,
+    check_pacing,
     closed_error,
     derive_settings,
     make_settings,
     original_closed_error,
 )
-from ._videos_async import AsyncVideos
 from ._videos_sync import Videos
 
 if TYPE_CHECKING:
@@ -27,22 +28,13 @@ if TYPE_CHECKING:
 
     from ._clock import Clock
     from ._http import RequestSettings
-    from ._models import VideoTask
-    from ._types import Headers, OrphanedTaskCallback, Query, RequestTimeout
+    from ._types import Headers, Query, RequestTimeout
+
+__all__ = ["AnyAPI", "AsyncAnyAPI"]
 
 logger = logging.getLogger("anyapi_sora")
 
 _Sync = TypeVar("_Sync", bound="AnyAPI")
-_Async = TypeVar("_Async", bound="AsyncAnyAPI")
-
-
-def _running_loop() -> object | None:
-    import asyncio
-
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None  # not under asyncio (trio), so there is no loop to follow
 
 
 class AnyAPI:
@@ -53,6 +45,9 @@ class AnyAPI:
     the `http_client`'s own timeout if it has one, else 60 s. `default_headers` and
     `default_query` go on every API request (never to the video file host); `Authorization`
     is refused there, since the key comes from `api_key`.
+
+    Its requests share one pace (`pacing`, on by default; see the README's "Fleets"):
+    `max_requests_per_second` caps their rate, `max_active_tasks` the tasks it runs at once.
     """
 
     videos: Videos
@@ -69,8 +64,12 @@ class AnyAPI:
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
         clock: Clock | None = None,
+        pacing: bool = True,
+        max_requests_per_second: float | None = None,
+        max_active_tasks: int | None = None,
     ) -> None:
         check_http_client(http_client, httpx.Client)
+        pace = check_pacing(pacing, max_requests_per_second, max_active_tasks)
         settings = make_settings(
             api_key=api_key,
             base_url=base_url,
@@ -83,7 +82,8 @@ class AnyAPI:
             clock=clock,
         )
         owns = http_client is None
-        self._setup(settings, http_client or httpx.Client(), owns, None, allow_insecure_http)
+        http = http_client or httpx.Client()
+        self._setup(settings, http, owns, None, allow_insecure_http, pace, Pacers())
 
     def _setup(
         self,
@@ -92,15 +92,20 @@ class AnyAPI:
         owns: bool,
         original: AnyAPI | None,
         allow_insecure_http: bool,
+        pacing: PacingOptions,
+        pacers: Pacers,
     ) -> None:
         self._settings = settings
+        self._pacing = pacing
+        # Shared with with_options() copies: one pace per gateway and key.
+        self._pacers = pacers
         self._http_client = http_client
         self._owns_http = owns
         # The client whose connection pool a with_options() copy shares.
         self._original = original
         self._allow_insecure_http = allow_insecure_http
         self._closed = False
-        self._sender = SyncSender(lambda: self._http, settings)
+        self._sender = SyncSender(lambda: self._http, settings, pacers.pacer_for(settings, pacing))
         self.videos = Videos(self)
 
     @property
@@ -142,6 +147,9 @@ class AnyAPI:
         set_default_query: Query | None = None,
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool | None = None,
+        pacing: bool | None = None,
+        max_requests_per_second: float | None = None,
+        max_active_tasks: int | None = None,
     ) -> _Sync:
         """A client with these options changed (None keeps this client's value).
 
@@ -149,8 +157,11 @@ class AnyAPI:
         does not own it: closing the copy closes nothing shared, and closing this client
         closes the pool under the copy too. `default_headers` / `default_query` are added
         to this client's; `set_default_headers` / `set_default_query` replace them.
+        The copy shares this client's pace unless it changes the gateway, the key or the
+        pacing options (`math.inf` removes a cap).
         """
         check_http_client(http_client, httpx.Client)
+        pace = check_pacing(pacing, max_requests_per_second, max_active_tasks, self._pacing)
         insecure = self._allow_insecure_http if allow_insecure_http is None else allow_insecure_http
         settings = derive_settings(
             self._settings,
@@ -166,10 +177,11 @@ class AnyAPI:
         )
         clone = object.__new__(type(self))
         if http_client is not None:
-            clone._setup(settings, http_client, False, None, insecure)
+            clone._setup(settings, http_client, False, None, insecure, pace, self._pacers)
         else:
             original = self._original or self
-            clone._setup(settings, original._http_client, False, original, insecure)
+            http = original._http_client
+            clone._setup(settings, http, False, original, insecure, pace, self._pacers)
         return clone
 
     copy = with_options
@@ -193,206 +205,3 @@ class AnyAPI:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-class AsyncAnyAPI:
-    """Asynchronous client, the same shape as `AnyAPI`, with awaitable methods.
-
-    Runs under asyncio and trio. A create cut off by its caller after the request was sent
-    is not lost: under asyncio it goes on in the background (the cancellation is not held
-    up); under trio the cancellation waits for its answer (at most the request timeout).
-    Either way the task it makes is logged as a WARNING, added to `orphaned_tasks` and
-    passed to `on_orphaned_task`. `close()` waits for creates still in the background.
-    """
-
-    videos: AsyncVideos
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | httpx.URL | None = None,
-        timeout: RequestTimeout | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Headers | None = None,
-        default_query: Query | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        allow_insecure_http: bool = False,
-        clock: Clock | None = None,
-        on_orphaned_task: OrphanedTaskCallback | None = None,
-    ) -> None:
-        check_http_client(http_client, httpx.AsyncClient)
-        if on_orphaned_task is not None and not callable(on_orphaned_task):
-            raise InvalidParameterError(
-                "on_orphaned_task",
-                f"expected a function taking a VideoTask, got {on_orphaned_task!r}",
-            )
-        settings = make_settings(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            default_query=default_query,
-            http_client=http_client,
-            allow_insecure_http=allow_insecure_http,
-            clock=clock,
-        )
-        owns = http_client is None
-        http = http_client or httpx.AsyncClient()
-        creates = CreatesInFlight(on_orphaned_task)
-        self._setup(settings, http, owns, None, allow_insecure_http, creates)
-
-    def _setup(
-        self,
-        settings: RequestSettings,
-        http_client: httpx.AsyncClient,
-        owns: bool,
-        original: AsyncAnyAPI | None,
-        allow_insecure_http: bool,
-        creates: CreatesInFlight,
-    ) -> None:
-        self._settings = settings
-        self._http_client = http_client
-        self._owns_http = owns
-        self._original = original
-        self._allow_insecure_http = allow_insecure_http
-        self._closed = False
-        # The event loop the httpx client's connections belong to.
-        self._loop: object | None = None
-        # Shared with with_options() copies: a create cut off on a copy is reported here too.
-        self._creates = creates
-        self._sender = AsyncSender(lambda: self._http, settings)
-        self.videos = AsyncVideos(self)
-
-    @property
-    def orphaned_tasks(self) -> list[VideoTask]:
-        """Tasks made by creates whose caller was cancelled before the gateway answered.
-
-        Each is billed and runs on: resume it with `videos.wait(task)`. A create still in
-        flight lands here when it is answered; `close()` waits for those. A client and its
-        `with_options()` copies share this list.
-        """
-        return self._creates.orphaned
-
-    @property
-    def _http(self) -> httpx.AsyncClient:
-        """The httpx client for the next request, on the running event loop."""
-        if self._closed:
-            raise closed_error("AsyncAnyAPI")
-        if self._original is not None:
-            if self._original._closed:
-                raise original_closed_error("AsyncAnyAPI")
-            return self._original._http
-        if self._http_client.is_closed:
-            raise callers_http_closed_error("httpx.AsyncClient")
-        loop = _running_loop()
-        if loop is not None and loop is not self._loop:
-            if self._loop is not None:
-                self._move_to_another_loop()
-            self._loop = loop
-        return self._http_client
-
-    def _move_to_another_loop(self) -> None:
-        # Pooled connections belong to the loop that opened them (typically one that
-        # asyncio.run has closed since), and so cannot be reused, nor even closed, here.
-        if not self._owns_http:
-            raise AnyAPIError(
-                "this AsyncAnyAPI was used on another event loop, and the httpx.AsyncClient "
-                "passed as http_client keeps connections that belong to that loop; create "
-                "both clients inside the event loop that uses them (e.g. inside the "
-                "coroutine given to asyncio.run)"
-            )
-        logger.debug("the event loop changed: new connections for this AsyncAnyAPI")
-        self._http_client = httpx.AsyncClient()
-
-    @property
-    def base_url(self) -> httpx.URL:
-        return self._settings.base_url
-
-    @property
-    def timeout(self) -> httpx.Timeout:
-        """The timeout of each HTTP request (a wait's deadline is `wait(timeout=)`)."""
-        return self._settings.timeout
-
-    @property
-    def max_retries(self) -> int:
-        return self._settings.retry.max_retries
-
-    def with_options(
-        self: _Async,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: RequestTimeout | None = None,
-        max_retries: int | None = None,
-        default_headers: Headers | None = None,
-        set_default_headers: Headers | None = None,
-        default_query: Query | None = None,
-        set_default_query: Query | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        allow_insecure_http: bool | None = None,
-    ) -> _Async:
-        """A client with these options changed (None keeps this client's value).
-
-        As `AnyAPI.with_options`: the copy shares the connection pool without owning it.
-        It also shares `orphaned_tasks`, and this client's `close()` waits for creates cut
-        off on the copy.
-        """
-        check_http_client(http_client, httpx.AsyncClient)
-        insecure = self._allow_insecure_http if allow_insecure_http is None else allow_insecure_http
-        settings = derive_settings(
-            self._settings,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            set_default_headers=set_default_headers,
-            default_query=default_query,
-            set_default_query=set_default_query,
-            allow_insecure_http=insecure,
-        )
-        clone = object.__new__(type(self))
-        if http_client is not None:
-            clone._setup(settings, http_client, False, None, insecure, self._creates)
-        else:
-            original = self._original or self
-            clone._setup(settings, original._http_client, False, original, insecure, self._creates)
-        return clone
-
-    copy = with_options
-
-    def __repr__(self) -> str:
-        return f"AsyncAnyAPI(base_url={str(self.base_url)!r})"
-
-    async def close(self) -> None:
-        """Close the HTTP client, unless it was passed in by the caller or is shared with
-        the client this one was copied from (`with_options`).
-
-        First waits (within the request timeout) for creates whose caller was cancelled
-        after sending them, so that the tasks they may have billed are not lost. (A copy's
-        close leaves that to the client it was copied from.)
-        """
-        if self._closed:
-            return
-        self._closed = True
-        if self._original is not None:
-            return
-        try:
-            await self._creates.settle(self._settings.longest_wait)
-        finally:
-            loop = _running_loop()
-            if self._owns_http and (self._loop is None or loop is None or loop is self._loop):
-                await self._http_client.aclose()
-
-    async def __aenter__(self: _Async) -> _Async:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
