@@ -59,6 +59,8 @@ INCREASE = 0.02
 ADAPTIVE_BURST = 3
 # The demand a cut starts from is measured over about this many seconds.
 DEMAND_WINDOW = 2.0
+# A burst sent at one instant is measured over at least this long.
+MIN_DEMAND_SPAN = 0.25
 # Once the rate has grown this far past the rate at the last cut, pacing lets go.
 RELEASE_FACTOR = 4.0
 # The poll lane keeps this share of the polls' interval, so that jitter and late comers
@@ -90,6 +92,7 @@ class Pacer:
         self._window_start = -math.inf
         self._count = 0
         self._previous_count = 0
+        self._previous_span = 0.0
         self._lane_demand = 0.0
         self._lane_next = -math.inf
         self.refusals: Counter[str] = Counter()
@@ -113,9 +116,9 @@ class Pacer:
         now = self.clock.monotonic()
         with self._lock:
             if now - self._window_start >= DEMAND_WINDOW:
-                self._previous_count = (
-                    self._count if now - self._window_start < 2 * DEMAND_WINDOW else 0
-                )
+                recent = now - self._window_start < 2 * DEMAND_WINDOW
+                self._previous_count = self._count if recent else 0
+                self._previous_span = now - self._window_start if recent else 0.0
                 self._window_start, self._count = now, 0
             self._count += 1
             start = max(now, self._hold_until, self._create_hold_until if create else now)
@@ -129,8 +132,8 @@ class Pacer:
 
     def _demand(self, now: float) -> float:
         """Requests a second sent lately (the last one or two windows)."""
-        elapsed = max(now - self._window_start, 0.0)
-        return (self._previous_count + self._count) / (DEMAND_WINDOW + elapsed)
+        span = self._previous_span + max(now - self._window_start, 0.0)
+        return (self._previous_count + self._count) / max(span, MIN_DEMAND_SPAN)
 
     def saturated(self, *, create: bool, generation: int, retry_after: float | None) -> None:
         """The gateway refused a request sent at `generation` for saturation."""
@@ -153,7 +156,9 @@ class Pacer:
             if self.ceiling is not None:
                 rate = min(rate, self.ceiling)
             self._rate, self._rate_at_cut = rate, rate
-            self._tat = now
+            # No burst after a cut, and one interval before the next request: the gateway's
+            # own budget is spent, and needs that long to hold one more request.
+            self._tat = now + ADAPTIVE_BURST / rate
             self.generation += 1
         logger.info("the gateway is saturated: pacing requests at %.2f a second", rate)
 
@@ -239,14 +244,15 @@ class PollPacing:
             self._pacer.leave_polling(self._interval)
             self._pacer.creates.unwatch(self._task_id)
 
-    def next_sleep(self, state: WaitState, now: float) -> float:
-        """Seconds until the next poll: the wait's own interval, then the lane's turn.
+    def turn(self, state: WaitState, now: float) -> float:
+        """Seconds from now (when the wait's own interval is over) to its turn in the lane.
 
-        A poll after a failure keeps its backoff (or the gateway's Retry-After) and takes
-        no turn: the rate pacing covers a storm of those.
+        Asked when the poll is due, not when its sleep starts: by then every wait of a
+        fleet created together has joined, and the lane spaces them all. A poll after a
+        failure keeps its backoff (or the gateway's Retry-After) and takes no turn: the
+        rate pacing covers a storm of those.
         """
-        sleep = state.next_sleep(now)
         if self._pacer is None or state.failures:
-            return sleep
-        at = self._pacer.poll_at(now + sleep)
+            return 0.0
+        at = self._pacer.poll_at(now)
         return min(at - now, state.deadline - now)

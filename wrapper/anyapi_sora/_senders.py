@@ -76,17 +76,29 @@ class SyncSender:
         try:
             if create and tracker is not None and tracker.ticket is None:
                 tracker.ticket = pacer.creates.acquire()
-            delay = pacer.delay(create=create)
-            if delay > 0:
-                clock = self.settings.clock
-                clock.sleep(min(delay, deadline - clock.monotonic()))
-            generation = pacer.generation
+            generation = self._take_turn(pacer, create, deadline)
             response = self._send(http, request, idempotent, tracker, deadline)
         except BaseException as exc:
             after_failure(pacer, exc, create=create, generation=generation, tracker=tracker)
             raise
         pacer.succeeded()
         return response
+
+    def _take_turn(self, pacer: Pacer, create: bool, deadline: float) -> int:
+        """Sleep until the pacer lets this request go; the pacer's generation then.
+
+        A turn taken before the pacer slowed down (a 429 meanwhile) is taken again: it was
+        given at the old, too fast, rate.
+        """
+        clock = self.settings.clock
+        while True:
+            generation = pacer.generation
+            delay = pacer.delay(create=create)
+            if delay <= 0:
+                return generation
+            clock.sleep(min(delay, deadline - clock.monotonic()))
+            if pacer.generation == generation or clock.monotonic() >= deadline:
+                return pacer.generation
 
     def _send(
         self,
@@ -218,17 +230,25 @@ class AsyncSender:
         try:
             if create and tracker is not None and tracker.ticket is None:
                 tracker.ticket = await pacer.creates.aacquire()
-            delay = pacer.delay(create=create)
-            if delay > 0:
-                clock = self.settings.clock
-                await clock.asleep(min(delay, deadline - clock.monotonic()))
-            generation = pacer.generation
+            generation = await self._take_turn(pacer, create, deadline)
             response = await self._send(http, request, idempotent, tracker, deadline)
         except BaseException as exc:
             after_failure(pacer, exc, create=create, generation=generation, tracker=tracker)
             raise
         pacer.succeeded()
         return response
+
+    async def _take_turn(self, pacer: Pacer, create: bool, deadline: float) -> int:
+        """Sleep until the pacer lets this request go (see `SyncSender._take_turn`)."""
+        clock = self.settings.clock
+        while True:
+            generation = pacer.generation
+            delay = pacer.delay(create=create)
+            if delay <= 0:
+                return generation
+            await clock.asleep(min(delay, deadline - clock.monotonic()))
+            if pacer.generation == generation or clock.monotonic() >= deadline:
+                return pacer.generation
 
     async def _send(
         self,

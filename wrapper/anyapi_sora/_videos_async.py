@@ -181,8 +181,10 @@ class AsyncVideos:
             return done
         with PollPacing(self._client._sender.pacer, tid, poll_interval) as pacing:
             if state.last is not None:
-                await clock.asleep(pacing.next_sleep(state, clock.monotonic()))
+                await clock.asleep(state.next_sleep(clock.monotonic()))
             while True:
+                if (turn := pacing.turn(state, clock.monotonic())) > 0:
+                    await clock.asleep(turn)
                 try:
                     data, status = await self._client._sender.send_single(
                         query_request(tid), deadline=state.deadline, options=options
@@ -193,7 +195,7 @@ class AsyncVideos:
                 else:
                     if done := state.observe(task):
                         return done
-                await clock.asleep(pacing.next_sleep(state, clock.monotonic()))
+                await clock.asleep(state.next_sleep(clock.monotonic()))
 
     async def download(
         self,

@@ -178,8 +178,10 @@ class Videos:
             return done
         with PollPacing(self._client._sender.pacer, tid, poll_interval) as pacing:
             if state.last is not None:
-                clock.sleep(pacing.next_sleep(state, clock.monotonic()))
+                clock.sleep(state.next_sleep(clock.monotonic()))
             while True:
+                if (turn := pacing.turn(state, clock.monotonic())) > 0:
+                    clock.sleep(turn)
                 try:
                     data, status = self._client._sender.send_single(
                         query_request(tid), deadline=state.deadline, options=options
@@ -190,7 +192,7 @@ class Videos:
                 else:
                     if done := state.observe(task):
                         return done
-                clock.sleep(pacing.next_sleep(state, clock.monotonic()))
+                clock.sleep(state.next_sleep(clock.monotonic()))
 
     def download(
         self,
