@@ -39,6 +39,7 @@ async def fleet_of_waits(
     server: MockServer, clock: VirtualClock, count: int, **options: object
 ) -> AsyncAnyAPI:
     client = AsyncAnyAPI(server.api_key, base_url=server.base_url, clock=clock, **options)  # type: ignore[arg-type]
+
     async def create_and_wait(n: int) -> object:
         return await client.videos.wait(await client.videos.create(f"clip {n}"))
 
@@ -191,7 +192,9 @@ def test_under_trio_a_fan_out_fills_the_gateway() -> None:
             async with AsyncAnyAPI(server.api_key, base_url=server.base_url) as client:
                 async with anyio.create_task_group() as group:
                     for n in range(10):
-                        group.start_soon(lambda n=n: client.videos.generate(f"c{n}", poll_interval=0.05))
+                        group.start_soon(
+                            lambda n=n: client.videos.generate(f"c{n}", poll_interval=0.05)
+                        )
 
         anyio.run(main, backend="trio")
 

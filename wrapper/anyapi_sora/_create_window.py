@@ -77,6 +77,8 @@ class CreateWindow:
         self.limit = self.ceiling
         """The window: tasks that may run at once (inf until the gateway refuses one)."""
         self.refused = 0
+        self.learnt = self.limit
+        """The window set by the last refusal: the tasks the gateway had room for then."""
         self.lowest = self.limit
         self.peak_running = 0
         self._lock = threading.Lock()
@@ -208,6 +210,7 @@ class CreateWindow:
             if ticket.generation == self._generation:
                 # The first refusal of the creates sent since the last cut sets the window.
                 self.limit = min(self.ceiling, float(max(1, len(self._running))))
+                self.learnt = self.limit
                 self.lowest = min(self.lowest, self.limit)
                 self._generation += 1
             self._wake()

@@ -88,9 +88,7 @@ def test_a_create_over_the_active_tasks_is_refused_until_one_ends(
     make_server: MakeServer, connect: Connect, create_body: CreateBody
 ) -> None:
     clock = Clock()
-    server = make_server(
-        clock=clock, queue_seconds=1, processing_seconds=9, max_active_tasks=2
-    )
+    server = make_server(clock=clock, queue_seconds=1, processing_seconds=9, max_active_tasks=2)
     client = connect(server)
     first, second, third = (client.post("/v1/video/create", json=create_body()) for _ in "abc")
 
@@ -164,9 +162,7 @@ def test_a_saturated_gateway_can_answer_with_the_empty_id_body(
 def test_refusals_come_in_each_dialects_shape(
     dialect: str, make_server: MakeServer, connect: Connect, create_body: CreateBody
 ) -> None:
-    server = make_server(
-        dialect=dialect, clock=Clock(), max_active_tasks=1, processing_seconds=60
-    )
+    server = make_server(dialect=dialect, clock=Clock(), max_active_tasks=1, processing_seconds=60)
     client = connect(server)
     assert client.post("/v1/video/create", json=create_body()).status_code == 200
     refused = client.post("/v1/video/create", json=create_body())
