@@ -37,7 +37,8 @@ def test_slow_start_limits_the_creates_in_flight() -> None:
     assert waiter.is_alive()  # a fifth create waits while four are in flight
     window.created(tickets[0], "a")  # one answered: room again, and one more in flight
     waiter.join(5)
-    assert got and not waiter.is_alive()
+    assert got
+    assert not waiter.is_alive()
 
 
 def test_a_refusal_sets_the_window_to_the_tasks_running() -> None:

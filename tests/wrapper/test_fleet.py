@@ -168,7 +168,7 @@ def test_threads_of_a_sync_client_share_the_create_window() -> None:
         def one(n: int) -> None:
             try:
                 client.videos.generate(f"clip {n}", poll_interval=0.05)
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=one, args=(n,)) for n in range(10)]
@@ -189,12 +189,12 @@ def test_under_trio_a_fan_out_fills_the_gateway() -> None:
     ) as server:
 
         async def main() -> None:
-            async with AsyncAnyAPI(server.api_key, base_url=server.base_url) as client:
-                async with anyio.create_task_group() as group:
-                    for n in range(10):
-                        group.start_soon(
-                            lambda n=n: client.videos.generate(f"c{n}", poll_interval=0.05)
-                        )
+            client = AsyncAnyAPI(server.api_key, base_url=server.base_url)
+            async with client, anyio.create_task_group() as group:
+                for n in range(10):
+                    group.start_soon(
+                        lambda n=n: client.videos.generate(f"c{n}", poll_interval=0.05)
+                    )
 
         anyio.run(main, backend="trio")
 

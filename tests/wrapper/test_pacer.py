@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from anyapi_sora._pacer import ADAPTIVE_BURST, MIN_RATE, Pacer
 from client_harness import FakeClock
@@ -76,7 +78,8 @@ def test_the_rate_grows_back_on_success_and_lets_go() -> None:
     cut = pacer.rate
     assert cut is not None
     pacer.succeeded()
-    assert pacer.rate is not None and pacer.rate > cut
+    assert pacer.rate is not None
+    assert pacer.rate > cut
     for _ in range(100_000):
         pacer.succeeded()
         if pacer.rate is None:
@@ -87,7 +90,8 @@ def test_the_rate_grows_back_on_success_and_lets_go() -> None:
 def test_growth_stops_at_the_ceiling() -> None:
     pacer = Pacer(FakeClock(), max_requests_per_second=5)
     pacer.saturated(create=False, generation=0, retry_after=None)
-    assert pacer.rate is not None and pacer.rate < 5
+    assert pacer.rate is not None
+    assert pacer.rate < 5
     for _ in range(10_000):
         pacer.succeeded()
     assert pacer.rate == 5
@@ -134,7 +138,7 @@ def test_many_waits_due_at_once_are_spread_over_the_interval() -> None:
     for _ in range(100):
         pacer.join_polling(10)
     slots = [pacer.poll_at(5.0) for _ in range(100)]
-    gaps = {round(b - a, 9) for a, b in zip(slots, slots[1:])}
+    gaps = {round(b - a, 9) for a, b in itertools.pairwise(slots)}
     assert slots[0] == 5.0
     assert gaps == {0.075}  # 75 % of 10 s, among 100 waits
     # The next round comes due 10 s after each slot: still spread, none pushed back.

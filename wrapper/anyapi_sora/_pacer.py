@@ -114,6 +114,16 @@ class Pacer:
     def delay(self, *, create: bool) -> float:
         """Seconds to wait before sending a request; the request is counted as sent then."""
         now = self.clock.monotonic()
+        if (
+            self._rate is None
+            and now >= self._hold_until
+            and now >= self._create_hold_until
+            and now - self._window_start < DEMAND_WINDOW
+        ):
+            # The common case, on every request of a client the gateway never refused:
+            # no lock. A count lost to a race only blurs the demand estimate a little.
+            self._count += 1
+            return 0.0
         with self._lock:
             if now - self._window_start >= DEMAND_WINDOW:
                 recent = now - self._window_start < 2 * DEMAND_WINDOW
@@ -157,8 +167,9 @@ class Pacer:
                 rate = min(rate, self.ceiling)
             self._rate, self._rate_at_cut = rate, rate
             # No burst after a cut, and one interval before the next request: the gateway's
-            # own budget is spent, and needs that long to hold one more request.
-            self._tat = now + ADAPTIVE_BURST / rate
+            # own budget is spent, and needs that long to hold one more request. (At the
+            # floor, a client is no fleet: a lone request's retries keep their backoff.)
+            self._tat = now + ADAPTIVE_BURST / rate if rate > MIN_RATE else now
             self.generation += 1
         logger.info("the gateway is saturated: pacing requests at %.2f a second", rate)
 
