@@ -44,8 +44,9 @@ class Result:
     stderr: str
 
     def json(self) -> Any:
-        """The single JSON document the command printed on stdout."""
-        lines = self.stdout.splitlines()
+        """The single JSON document the command printed on stdout (batch's closing summary
+        line aside)."""
+        lines = [line for line in self.stdout.splitlines() if not line.startswith('{"summary"')]
         assert len(lines) == 1, f"expected one line of JSON, got {self.stdout!r}"
         return json.loads(lines[0])
 
