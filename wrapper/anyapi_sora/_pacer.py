@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from ._create_window import CreateWindow
 from ._exceptions import APIStatusError, RateLimitError
-from ._polling import POLL_DELAY
+from ._polling import FIRST_POLL_DELAY
 from ._retry import MAX_RETRY_AFTER, retry_after_hint
 
 if TYPE_CHECKING:
@@ -59,8 +59,8 @@ INCREASE = 0.02
 ADAPTIVE_BURST = 3
 # The demand a cut starts from is measured over about this many seconds.
 DEMAND_WINDOW = 2.0
-# A burst sent at one instant is measured over at least this long.
-MIN_DEMAND_SPAN = 0.25
+# Demand is measured over at least this long: a lone request and its retries are no fleet.
+MIN_DEMAND_SPAN = DEMAND_WINDOW
 # Once the rate has grown this far past the rate at the last cut, pacing lets go.
 RELEASE_FACTOR = 4.0
 # The poll lane keeps this share of the polls' interval, so that jitter and late comers
@@ -242,7 +242,9 @@ class PollPacing:
     def __init__(self, pacer: Pacer | None, task_id: str, poll_interval: float | None) -> None:
         self._pacer = pacer
         self._task_id = task_id
-        self._interval = POLL_DELAY if poll_interval is None else float(poll_interval)
+        # The shortest interval of a default wait (its first): its own polls never wait for
+        # their turn.
+        self._interval = FIRST_POLL_DELAY if poll_interval is None else float(poll_interval)
 
     def __enter__(self) -> PollPacing:
         if self._pacer is not None:
