@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     import anyio
 
+    from ._create_window import Ticket
     from ._models import VideoTask
     from ._types import OrphanedTaskCallback
 
@@ -61,6 +62,8 @@ class SendTracker:
     sent_at: datetime | None = None
     # The caller is gone: a retry would make a task that nobody asked for any more.
     abandoned: bool = False
+    # The create's slot in the client's create window (see `_create_window`), while held.
+    ticket: Ticket | None = None
 
     def begin(self) -> None:
         self.sending, self.sent = True, False

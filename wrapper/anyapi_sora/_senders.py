@@ -24,13 +24,16 @@ from ._http import (
     replaying,
 )
 from ._options import NO_OPTIONS
+from ._pacer import after_failure
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ._http import RequestSettings
     from ._inflight import SendTracker
+    from ._models import VideoTask
     from ._options import CallOptions
+    from ._pacer import Pacer
 
 logger = logging.getLogger("anyapi_sora")
 
@@ -45,10 +48,16 @@ def not_retried_for_a_gone_caller(failure: Exception) -> AnyAPIError:
 class SyncSender:
     """Sends API requests on the client's ``httpx.Client`` with the retry policy."""
 
-    def __init__(self, http: Callable[[], httpx.Client], settings: RequestSettings) -> None:
+    def __init__(
+        self,
+        http: Callable[[], httpx.Client],
+        settings: RequestSettings,
+        pacer: Pacer | None = None,
+    ) -> None:
         # Asked for on every request: the client refuses once it is closed.
         self._http = http
         self.settings = settings
+        self.pacer = pacer
 
     def _send_once(
         self,
@@ -58,6 +67,46 @@ class SyncSender:
         idempotent: bool,
         tracker: SendTracker | None = None,
         deadline: float = math.inf,
+    ) -> httpx.Response:
+        pacer = self.pacer
+        if pacer is None:
+            return self._send(http, request, idempotent, tracker, deadline)
+        create = not idempotent
+        generation = pacer.generation
+        try:
+            if create and tracker is not None and tracker.ticket is None:
+                tracker.ticket = pacer.creates.acquire()
+            generation = self._take_turn(pacer, create, deadline)
+            response = self._send(http, request, idempotent, tracker, deadline)
+        except BaseException as exc:
+            after_failure(pacer, exc, create=create, generation=generation, tracker=tracker)
+            raise
+        pacer.succeeded()
+        return response
+
+    def _take_turn(self, pacer: Pacer, create: bool, deadline: float) -> int:
+        """Sleep until the pacer lets this request go; the pacer's generation then.
+
+        A turn taken before the pacer slowed down (a 429 meanwhile) is taken again: it was
+        given at the old, too fast, rate.
+        """
+        clock = self.settings.clock
+        while True:
+            generation = pacer.generation
+            delay = pacer.delay(create=create)
+            if delay <= 0:
+                return generation
+            clock.sleep(min(delay, deadline - clock.monotonic()))
+            if pacer.generation == generation or clock.monotonic() >= deadline:
+                return pacer.generation
+
+    def _send(
+        self,
+        http: httpx.Client,
+        request: httpx.Request,
+        idempotent: bool,
+        tracker: SendTracker | None,
+        deadline: float,
     ) -> httpx.Response:
         started = time.perf_counter()
         if logger.isEnabledFor(logging.DEBUG):
@@ -145,15 +194,24 @@ class SyncSender:
         response = self._send_once(http, request, idempotent=True, deadline=deadline)
         return json_body(response, idempotent=True), response.status_code
 
+    def settle_create(self, tracker: SendTracker, task: VideoTask | None) -> None:
+        settle_create(self.pacer, tracker, task)
+
 
 class AsyncSender:
     """Sends API requests on the client's ``httpx.AsyncClient`` with the retry policy."""
 
-    def __init__(self, http: Callable[[], httpx.AsyncClient], settings: RequestSettings) -> None:
+    def __init__(
+        self,
+        http: Callable[[], httpx.AsyncClient],
+        settings: RequestSettings,
+        pacer: Pacer | None = None,
+    ) -> None:
         # Asked for on every request: the client refuses once closed, and moves to a new
         # event loop.
         self._http = http
         self.settings = settings
+        self.pacer = pacer
 
     async def _send_once(
         self,
@@ -163,6 +221,42 @@ class AsyncSender:
         idempotent: bool,
         tracker: SendTracker | None = None,
         deadline: float = math.inf,
+    ) -> httpx.Response:
+        pacer = self.pacer
+        if pacer is None:
+            return await self._send(http, request, idempotent, tracker, deadline)
+        create = not idempotent
+        generation = pacer.generation
+        try:
+            if create and tracker is not None and tracker.ticket is None:
+                tracker.ticket = await pacer.creates.aacquire()
+            generation = await self._take_turn(pacer, create, deadline)
+            response = await self._send(http, request, idempotent, tracker, deadline)
+        except BaseException as exc:
+            after_failure(pacer, exc, create=create, generation=generation, tracker=tracker)
+            raise
+        pacer.succeeded()
+        return response
+
+    async def _take_turn(self, pacer: Pacer, create: bool, deadline: float) -> int:
+        """Sleep until the pacer lets this request go (see `SyncSender._take_turn`)."""
+        clock = self.settings.clock
+        while True:
+            generation = pacer.generation
+            delay = pacer.delay(create=create)
+            if delay <= 0:
+                return generation
+            await clock.asleep(min(delay, deadline - clock.monotonic()))
+            if pacer.generation == generation or clock.monotonic() >= deadline:
+                return pacer.generation
+
+    async def _send(
+        self,
+        http: httpx.AsyncClient,
+        request: httpx.Request,
+        idempotent: bool,
+        tracker: SendTracker | None,
+        deadline: float,
     ) -> httpx.Response:
         started = time.perf_counter()
         if logger.isEnabledFor(logging.DEBUG):
@@ -270,3 +364,18 @@ class AsyncSender:
         request = self.settings.build(http, kwargs, time_left=time_left, options=options)
         response = await self._send_once(http, request, idempotent=True, deadline=deadline)
         return json_body(response, idempotent=True), response.status_code
+
+    def settle_create(self, tracker: SendTracker, task: VideoTask | None) -> None:
+        settle_create(self.pacer, tracker, task)
+
+
+def settle_create(pacer: Pacer | None, tracker: SendTracker, task: VideoTask | None) -> None:
+    """After a create call: its task runs now (or, with no task, its slot is free again)."""
+    ticket = tracker.ticket
+    if pacer is None or ticket is None:
+        return
+    tracker.ticket = None
+    if task is not None:
+        pacer.creates.created(ticket, task.id)
+    else:
+        pacer.creates.release(ticket)

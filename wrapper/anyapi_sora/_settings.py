@@ -6,8 +6,10 @@ before any request (and any money).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, TypeVar
 
+import attrs
 import httpx
 
 from ._clock import SystemClock
@@ -15,6 +17,7 @@ from ._config import resolve_api_key, resolve_base_url
 from ._exceptions import ClientClosedError, InvalidParameterError
 from ._http import RequestSettings
 from ._options import check_headers, check_query, check_timeout, client_timeout
+from ._pacer import Pacer
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -169,3 +172,83 @@ def original_closed_error(client: str) -> ClientClosedError:
         f"the {client} client this one was made from (with with_options) has been closed, "
         "and with it the connections they share; make the copy from an open client"
     )
+
+
+@attrs.frozen
+class PacingOptions:
+    """The client's pacing options (see `_pacer`): on or off, and the caller's caps."""
+
+    enabled: bool = True
+    max_requests_per_second: float | None = None
+    max_active_tasks: int | None = None
+
+
+def _check_cap(name: str, value: object, *, whole: bool) -> float | int | None:
+    """A cap > 0; math.inf means none (how `with_options` removes one)."""
+    if value is None or value == math.inf:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (whole and not isinstance(value, int))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        kind = "a whole number" if whole else "a number"
+        raise InvalidParameterError(name, f"expected {kind} > 0 (or None), got {value!r}")
+    return value
+
+
+def check_pacing(
+    pacing: object,
+    max_requests_per_second: object,
+    max_active_tasks: object,
+    current: PacingOptions | None = None,
+) -> PacingOptions:
+    """Pacing options from the constructor, or (with `current`) from `with_options`, where
+    None keeps the current value and math.inf removes a cap."""
+    if pacing is not None and not isinstance(pacing, bool):
+        raise InvalidParameterError("pacing", f"expected True or False, got {pacing!r}")
+    base = current or PacingOptions()
+    rate = base.max_requests_per_second
+    if current is None or max_requests_per_second is not None:
+        rate = _check_cap("max_requests_per_second", max_requests_per_second, whole=False)
+    active = base.max_active_tasks
+    if current is None or max_active_tasks is not None:
+        checked = _check_cap("max_active_tasks", max_active_tasks, whole=True)
+        active = None if checked is None else int(checked)
+    return PacingOptions(
+        enabled=base.enabled if pacing is None else pacing,
+        max_requests_per_second=None if rate is None else float(rate),
+        max_active_tasks=active,
+    )
+
+
+class Pacers:
+    """The pacers of a client and its `with_options` copies: one per gateway, key and caps.
+
+    A copy with the same base URL, key and caps shares its original's pacer, since it
+    spends the same budget on the same gateway; a copy for another gateway or key, or
+    with other caps, has its own.
+    """
+
+    def __init__(self) -> None:
+        self._pacers: dict[tuple[str, str, float | None, int | None], Pacer] = {}
+
+    def pacer_for(self, settings: RequestSettings, options: PacingOptions) -> Pacer | None:
+        if not options.enabled:
+            return None
+        key = (
+            str(settings.base_url),
+            settings.api_key,
+            options.max_requests_per_second,
+            options.max_active_tasks,
+        )
+        pacer = self._pacers.get(key)
+        if pacer is None:
+            pacer = self._pacers[key] = Pacer(
+                settings.clock,
+                max_requests_per_second=options.max_requests_per_second,
+                max_active_tasks=options.max_active_tasks,
+            )
+        return pacer

@@ -28,6 +28,7 @@ from ._options import (
     refuse_a_timeout,
     refuse_unknown,
 )
+from ._pacer import PollPacing
 from ._params import CREATE_OPTIONS, build_create_body, reject_unknown_options
 from ._polling import ProgressCallback, WaitState, check_wait_options
 from ._types import (
@@ -189,10 +190,15 @@ class AsyncVideos:
         sender = self._client._sender
 
         async def send(tracker: SendTracker) -> VideoTask:
-            data, status = await sender.request_json(
-                create_request(body), idempotent=False, tracker=tracker, options=options
-            )
-            return parse_created(data, status)
+            task = None
+            try:
+                data, status = await sender.request_json(
+                    create_request(body), idempotent=False, tracker=tracker, options=options
+                )
+                task = parse_created(data, status)
+                return task
+            finally:
+                sender.settle_create(tracker, task)
 
         timeout = options.timeout_or(self._client._settings.timeout)
         return await self._client._creates.run(send, bound=longest_wait(timeout))
@@ -318,20 +324,23 @@ class AsyncVideos:
         state = WaitState(tid, timeout, clock.monotonic(), poll_interval, on_progress)
         if isinstance(task_or_id, VideoTask) and (done := state.observe(task_or_id)):
             return done
-        if state.last is not None:
-            await clock.asleep(state.next_sleep(clock.monotonic()))
-        while True:
-            try:
-                data, status = await self._client._sender.send_single(
-                    query_request(tid), deadline=state.deadline, options=options
-                )
-                task = parse_queried(data, status, tid)
-            except AnyAPIError as exc:
-                state.observe_error(exc)
-            else:
-                if done := state.observe(task):
-                    return done
-            await clock.asleep(state.next_sleep(clock.monotonic()))
+        with PollPacing(self._client._sender.pacer, tid, poll_interval) as pacing:
+            if state.last is not None:
+                await clock.asleep(state.next_sleep(clock.monotonic()))
+            while True:
+                if (turn := pacing.turn(state, clock.monotonic())) > 0:
+                    await clock.asleep(turn)
+                try:
+                    data, status = await self._client._sender.send_single(
+                        query_request(tid), deadline=state.deadline, options=options
+                    )
+                    task = parse_queried(data, status, tid)
+                except AnyAPIError as exc:
+                    state.observe_error(exc)
+                else:
+                    if done := state.observe(task):
+                        return done
+                await clock.asleep(state.next_sleep(clock.monotonic()))
 
     async def download(
         self,

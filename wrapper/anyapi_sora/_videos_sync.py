@@ -27,6 +27,7 @@ from ._options import (
     refuse_a_timeout,
     refuse_unknown,
 )
+from ._pacer import PollPacing
 from ._params import CREATE_OPTIONS, build_create_body, reject_unknown_options
 from ._polling import ProgressCallback, WaitState, check_wait_options
 from ._types import (
@@ -189,10 +190,15 @@ class Videos:
         sender = self._client._sender
 
         def send(tracker: SendTracker) -> VideoTask:
-            data, status = sender.request_json(
-                create_request(body), idempotent=False, tracker=tracker, options=options
-            )
-            return parse_created(data, status)
+            task = None
+            try:
+                data, status = sender.request_json(
+                    create_request(body), idempotent=False, tracker=tracker, options=options
+                )
+                task = parse_created(data, status)
+                return task
+            finally:
+                sender.settle_create(tracker, task)
 
         return run_sync_create(send)
 
@@ -317,20 +323,23 @@ class Videos:
         state = WaitState(tid, timeout, clock.monotonic(), poll_interval, on_progress)
         if isinstance(task_or_id, VideoTask) and (done := state.observe(task_or_id)):
             return done
-        if state.last is not None:
-            clock.sleep(state.next_sleep(clock.monotonic()))
-        while True:
-            try:
-                data, status = self._client._sender.send_single(
-                    query_request(tid), deadline=state.deadline, options=options
-                )
-                task = parse_queried(data, status, tid)
-            except AnyAPIError as exc:
-                state.observe_error(exc)
-            else:
-                if done := state.observe(task):
-                    return done
-            clock.sleep(state.next_sleep(clock.monotonic()))
+        with PollPacing(self._client._sender.pacer, tid, poll_interval) as pacing:
+            if state.last is not None:
+                clock.sleep(state.next_sleep(clock.monotonic()))
+            while True:
+                if (turn := pacing.turn(state, clock.monotonic())) > 0:
+                    clock.sleep(turn)
+                try:
+                    data, status = self._client._sender.send_single(
+                        query_request(tid), deadline=state.deadline, options=options
+                    )
+                    task = parse_queried(data, status, tid)
+                except AnyAPIError as exc:
+                    state.observe_error(exc)
+                else:
+                    if done := state.observe(task):
+                        return done
+                clock.sleep(state.next_sleep(clock.monotonic()))
 
     def download(
         self,

@@ -35,6 +35,10 @@ class RecordedRequest:
     """"create", "query", "download" or "unknown"."""
     fault: Fault | None
     """The injected fault this request got, if any."""
+    refused: str | None = None
+    """Why the server's limits refused it ("rate" or "active_tasks"), if they did."""
+    at: float = 0.0
+    """When it arrived, on the server's clock (`MockServer.now()`)."""
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -12,13 +12,15 @@ from ._dialects import MIXED, DialectPlan
 from ._faults import Fault, FaultPlan, FaultRule, Route
 from ._handler import MockRequestHandler, ServerContext
 from ._httpd import TrackingHTTPServer, logger
+from ._limits import GatewayLimits, RateLimit
 from ._recording import RecordedRequest, RequestLog
 from ._signing import UrlSigner
 from ._task_bodies import ResponseStyle
 from ._tasks import MODERATION_FAILURE, FailurePolicy, MockTask, TaskStatus, TaskStore
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections import Counter
+    from collections.abc import Callable, Sequence
     from types import TracebackType
 
     from typing_extensions import Self
@@ -74,6 +76,9 @@ class MockServer:
         response_style: ResponseStyle = ResponseStyle.MIXED,
         max_recorded_requests: int | None = None,
         dialect: str = MIXED,
+        rate_limits: Sequence[RateLimit] | RateLimit = (),
+        max_active_tasks: int | None = None,
+        refuse_with: Fault | None = None,
     ) -> None:
         """Configure the server; nothing listens until `start()`.
 
@@ -104,6 +109,14 @@ class MockServer:
                 or "mixed" (the default): each new task gets the next dialect in turn,
                 so a run of a few tasks meets them all. The first task of a mixed
                 server speaks "anyapi".
+            rate_limits: Token buckets (`RateLimit(per_second, burst, route)`): a request
+                that finds one of its buckets empty is refused, and does nothing.
+            max_active_tasks: A create while this many tasks are still running (not yet
+                completed or failed, on the server's clock) is refused and creates nothing.
+            refuse_with: How a request over a limit is answered, in its dialect's shape:
+                `Fault.rate_limited(retry_after=None)` (429, the default; `Retry-After`
+                only when given) or `Fault.saturated(status)` (a create gets the empty-id
+                body; a query the 429). `refusals` counts them by route and reason.
 
         Raises:
             ValueError: An unknown `dialect`, a negative duration, or a `fail_rate`
@@ -120,6 +133,11 @@ class MockServer:
         self.api_key: str = api_key
         """The key the server accepts."""
         self._clock = ServerClock(clock)
+        self._limits = GatewayLimits(
+            (rate_limits,) if isinstance(rate_limits, RateLimit) else tuple(rate_limits),
+            max_active_tasks,
+            Fault.rate_limited() if refuse_with is None else refuse_with,
+        )
         self._store = TaskStore(
             seed=seed,
             failures=FailurePolicy(trigger=fail_trigger, rate=fail_rate, reason=failure_reason),
@@ -141,6 +159,7 @@ class MockServer:
             style=response_style,
             plan=plan,
             reject_trigger=reject_trigger,
+            limits=self._limits,
         )
         self.faults: FaultPlan = FaultPlan(seed=seed)
         """The injected fault rules; `inject` is a shortcut for `faults.add`."""
@@ -333,6 +352,25 @@ class MockServer:
             KeyError: No task has this id.
         """
         return self.get_task(task_id).state_at(self.now()).status
+
+    @property
+    def refusals(self) -> Counter[tuple[str, str]]:
+        """Requests the limits refused, by (route, reason); a snapshot.
+
+        The reason is "rate" (a rate limit's bucket was empty) or "active_tasks" (a create
+        while `max_active_tasks` tasks were running).
+        """
+        return self._limits.refusals()
+
+    @property
+    def refusal_count(self) -> int:
+        """How many requests the limits refused in all (the sum of `refusals`)."""
+        return sum(self._limits.refusals().values())
+
+    @property
+    def running_tasks(self) -> int:
+        """Tasks not yet completed or failed at `now()`: what `max_active_tasks` counts."""
+        return self._store.running_at(self.now())
 
     @property
     def internal_errors(self) -> list[BaseException]:

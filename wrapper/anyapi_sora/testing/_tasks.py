@@ -201,9 +201,15 @@ class TaskStore:
         queue_seconds: float,
         processing_seconds: float,
         pick_dialect: Callable[[int], tuple[IdScheme, int]],
-    ) -> MockTask:
-        """Make a task; `pick_dialect(index)` gives its dialect and variant."""
+        capacity: int | None = None,
+    ) -> MockTask | None:
+        """Make a task; `pick_dialect(index)` gives its dialect and variant.
+
+        With a `capacity`, None (and no task) when that many tasks are still running at `now`.
+        """
         with self._lock:
+            if capacity is not None and self._running_at(now) >= capacity:
+                return None
             index = len(self._by_upstream_id)
             dialect, variant = pick_dialect(index)
             upstream_id = mint_upstream_id(unix_ms, self._id_rng)
@@ -239,6 +245,14 @@ class TaskStore:
             self._by_upstream_id[upstream_id] = task
             self._by_query_id.update(dict.fromkeys(ids.query_ids, upstream_id))
             return task
+
+    def _running_at(self, now: float) -> int:
+        return sum(1 for task in self._by_upstream_id.values() if task.done_at > now)
+
+    def running_at(self, now: float) -> int:
+        """How many tasks have not ended by `now` (each takes a slot of the gateway)."""
+        with self._lock:
+            return self._running_at(now)
 
     def _failure_for(self, prompt: str) -> str | None:
         policy = self._failures
