@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from ._create_window import CreateWindow
 from ._exceptions import APIStatusError, RateLimitError
-from ._polling import FIRST_POLL_DELAY
+from ._polling import POLL_DELAY
 from ._retry import MAX_RETRY_AFTER, retry_after_hint
 
 if TYPE_CHECKING:
@@ -242,9 +242,11 @@ class PollPacing:
     def __init__(self, pacer: Pacer | None, task_id: str, poll_interval: float | None) -> None:
         self._pacer = pacer
         self._task_id = task_id
-        # The shortest interval of a default wait (its first): its own polls never wait for
-        # their turn.
-        self._interval = FIRST_POLL_DELAY if poll_interval is None else float(poll_interval)
+        # A default wait's steady interval, not its shorter first one: a fleet created
+        # together has all its first polls due at once, and counted at the first interval
+        # the lane would space that round at 1/0.75 of the rate the fleet asks for later,
+        # past a gateway limit the steady rate keeps to.
+        self._interval = POLL_DELAY if poll_interval is None else float(poll_interval)
 
     def __enter__(self) -> PollPacing:
         if self._pacer is not None:

@@ -50,6 +50,9 @@ def _bounded_int(text: str) -> int:
         raise JSONValueError(f"a number of {len(text):,} digits is too long") from None
 
 
+_TOO_DEEP = object()
+
+
 def _depth(value: object) -> int:
     depth, level = 0, [value]
     while level:
@@ -75,9 +78,11 @@ def loads_finite(text: str) -> Any:
             parse_int=_bounded_int,
         )
     except RecursionError:
-        raise JSONValueError("nested too deeply") from None
-    if _depth(value) > MAX_JSON_DEPTH:
-        raise JSONValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+        # How deep json.loads gets before this depends on the Python (3.13's parser takes
+        # thousands of levels): the message must be the same either way.
+        value = _TOO_DEEP
+    if value is _TOO_DEEP or _depth(value) > MAX_JSON_DEPTH:
+        raise JSONValueError(f"nested too deeply (more than {MAX_JSON_DEPTH} levels)")
     return value
 
 

@@ -31,7 +31,7 @@ class ScaledClock:
     def __init__(self, speed: float) -> None:
         if not (isinstance(speed, (int, float)) and 0 < speed < math.inf):
             raise ValueError(f"speed must be a number > 0, got {speed!r}")
-        self.speed = float(speed)
+        self.speed: float = float(speed)
         self._origin = time.monotonic()
 
     def monotonic(self) -> float:
