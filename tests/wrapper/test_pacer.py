@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from anyapi_sora._pacer import ADAPTIVE_BURST, MIN_RATE, Pacer
+from anyapi_sora._polling import FIRST_POLL_DELAY, POLL_DELAY
 from client_harness import FakeClock
 
 
@@ -149,9 +150,24 @@ def test_the_lane_widens_as_waits_end() -> None:
     pacer = Pacer(FakeClock())
     for _ in range(10):
         pacer.join_polling(10)
-    for _ in range(9):
-        pacer.leave_polling(10)
     first = pacer.poll_at(0.0)
-    assert pacer.poll_at(0.0) == pytest.approx(first + 7.5)
-    pacer.leave_polling(10)
+    assert pacer.poll_at(0.0) == pytest.approx(first + 0.75)
+    for _ in range(7):
+        pacer.leave_polling(10)
+    # The turn already given stands; the ones after it are spaced for the three left.
+    given = pacer.poll_at(0.0)
+    assert given == pytest.approx(first + 1.5)
+    assert pacer.poll_at(0.0) == pytest.approx(given + 2.5)
+    for _ in range(3):
+        pacer.leave_polling(10)
     assert pacer.poll_at(1.0) == 1.0  # no wait left: nothing to space
+
+
+def test_a_lone_default_wait_never_waits_for_its_turn() -> None:
+    # The lane counts a default wait at its steady 10 s, but a wait on a known id polls at
+    # once and then 5 s later (its first interval): that poll may not be held back.
+    pacer = Pacer(FakeClock())
+    pacer.join_polling(POLL_DELAY)
+    assert pacer.poll_at(0.0) == 0.0
+    assert pacer.poll_at(FIRST_POLL_DELAY) == FIRST_POLL_DELAY
+    assert pacer.poll_at(FIRST_POLL_DELAY + POLL_DELAY) == FIRST_POLL_DELAY + POLL_DELAY

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from ._create_window import CreateWindow
 from ._exceptions import APIStatusError, RateLimitError
-from ._polling import POLL_DELAY
+from ._polling import FIRST_POLL_DELAY, POLL_DELAY
 from ._retry import MAX_RETRY_AFTER, retry_after_hint
 
 if TYPE_CHECKING:
@@ -208,7 +208,10 @@ class Pacer:
             if self._lane_demand <= 0.0:
                 return due
             at = max(due, self._lane_next)
-            self._lane_next = at + LANE_SHARE / self._lane_demand
+            # Never wider than a share of a default wait's first interval: a lone wait's
+            # own polls, and a handful of waits', never wait for a turn.
+            spacing = min(LANE_SHARE / self._lane_demand, LANE_SHARE * FIRST_POLL_DELAY)
+            self._lane_next = at + spacing
             return at
 
 
