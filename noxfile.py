@@ -12,6 +12,8 @@ Two kinds of session:
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,17 +49,44 @@ def _install_group(session: nox.Session, *groups: str) -> None:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
-@nox.session(python=PYTHONS)
-def tests(session: nox.Session) -> None:
-    """Run the test suite against an installed copy of the project."""
-    _install_group(session, "test")
-    session.install(".[cli]")
+def _pytest_args(session: nox.Session, *, slow: bool) -> list[str]:
+    """pytest's arguments for a run of tests/ but tests/openapi, then the session's own."""
     # tests/openapi runs in `drift`, which needs the generator and the drift tool's
     # packages; keeping them out of here means none of them can stand in for a dependency
     # the library forgot to declare.
     # -p no:cacheprovider keeps the clone clean. pytest exits 5 when no test ran, which
     # nox reports as a failure, so an empty run cannot pass.
-    session.run("pytest", "-p", "no:cacheprovider", "--ignore=tests/openapi", *session.posargs)
+    # -n auto: most of the suite waits on sockets, child processes and timeouts, so one
+    # pytest worker per core roughly halves the run; `-- -n 0` turns it off.
+    args = ["-p", "no:cacheprovider", "--ignore=tests/openapi", "-n", "auto"]
+    args += ["--dist", "worksteal"]
+    if not slow and not any(arg == "-m" or arg.startswith("-m") for arg in session.posargs):
+        args += ["-m", "not slow"]
+    return [*args, *session.posargs]
+
+
+def _found(version: str) -> bool:
+    """Whether nox can run a session on Python `version` here (found and runs)."""
+    executable = shutil.which(f"python{version}")
+    if executable is None:
+        return False
+    return subprocess.run([executable, "-c", ""], capture_output=True, check=False).returncode == 0
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the test suite against an installed copy of the project.
+
+    The `slow` tests (child processes, fleets: tests/conftest.py) run on the oldest and the
+    newest supported Python found here, the rest on every one: what differs between
+    Pythons is the library's code, which the quick tests cover, while a slow test costs a
+    whole interpreter start each time. On a machine with one Python, that one runs all.
+    """
+    _install_group(session, "test")
+    session.install(".[cli]")
+    found = [version for version in PYTHONS if _found(version)] or AT_HAND
+    slow = session.python in (found[0], found[-1])
+    session.run("pytest", *_pytest_args(session, slow=slow))
 
 
 @nox.session(python=AT_HAND)
@@ -217,7 +246,9 @@ def tests_lowest(session: nox.Session) -> None:
     )
     session.install("-c", str(lowest), ".[cli]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("uv", "pip", "list", "--quiet")
-    session.run("pytest", "-p", "no:cacheprovider", "--ignore=tests/openapi", *session.posargs)
+    # The quick tests: `tests` runs the slow ones on this Python with the newest releases,
+    # and the lowest pins change the library's imports, not how a child process starts.
+    session.run("pytest", *_pytest_args(session, slow=False))
 
 
 @nox.session(python=AT_HAND)

@@ -301,6 +301,7 @@ def test_an_error_of_a_create_reaches_its_caller_unwrapped(backend: str) -> None
     run(backend, main)
 
 
+@pytest.mark.slow
 def test_importing_the_package_loads_no_event_loop_library() -> None:
     # anyio alone costs ~40 ms of start-up: only async code imports it (or asyncio, trio).
     # (httpcore loads anyio and trio, when installed, once an httpx client is made.)

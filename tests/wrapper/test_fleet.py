@@ -58,6 +58,7 @@ def run_fleet(server: MockServer, clock: VirtualClock, count: int, **options: ob
 WAITS = 500
 
 
+@pytest.mark.slow
 def test_500_waits_stay_within_a_rate_limit_above_their_demand() -> None:
     # 500 tasks polled every ~10 s want 50 polls a second; the gateway takes 100 a second
     # with a burst of 5. Polled each on its own clock, all 500 first polls would come due
@@ -77,6 +78,7 @@ def test_500_waits_stay_within_a_rate_limit_above_their_demand() -> None:
     assert len(queries) <= WAITS * 3
 
 
+@pytest.mark.slow
 def test_without_pacing_such_a_fleet_meets_the_limit_as_a_storm() -> None:
     # A fleet like the one above (smaller, to be quick) with pacing turned off: the test
     # above does not pass by chance.
@@ -90,6 +92,7 @@ def test_without_pacing_such_a_fleet_meets_the_limit_as_a_storm() -> None:
     assert server.refusal_count > 50
 
 
+@pytest.mark.slow
 def test_500_waits_keep_to_a_rate_the_client_is_told() -> None:
     # The gateway takes 20 queries a second, less than the fleet wants: told so, the
     # client is never refused, and its polls stretch out instead.
@@ -105,6 +108,7 @@ def test_500_waits_keep_to_a_rate_the_client_is_told() -> None:
     assert worst_excess(queries, limit.per_second) <= limit.burst + 1e-6
 
 
+@pytest.mark.slow
 def test_500_waits_learn_a_rate_they_are_not_told() -> None:
     clock = VirtualClock()
     limit = RateLimit(per_second=20, burst=10, route="query")

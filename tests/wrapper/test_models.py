@@ -785,7 +785,7 @@ def test_any_json_value_gives_a_task_or_shape_error(body: object, task_id: str |
     _check_contract(body, task_id)
 
 
-@settings(max_examples=500)
+@settings(max_examples=200)
 @given(body=task_like, task_id=st.none() | st.just(TASK_ID) | st.just(""))
 def test_any_task_like_object_gives_a_task_or_shape_error(
     body: object, task_id: str | None

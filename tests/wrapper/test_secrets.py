@@ -237,6 +237,8 @@ def test_async_flow_never_shows_the_key(
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ANYAPI_")}
+    # Test mode: the retries after the faults below take milliseconds, not their backoff.
+    clean["ANYAPI_SORA_TESTING"] = "1"
     return subprocess.run(
         [sys.executable, "-m", "anyapi_sora.cli", *args],
         capture_output=True,
@@ -248,6 +250,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow
 def test_cli_verbose_never_prints_the_key(tmp_path: Path) -> None:
     key, wrong_key = new_key(), new_key()
     with faulty_server(key) as server:

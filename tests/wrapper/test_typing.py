@@ -17,6 +17,8 @@ import pytest
 
 pytest.importorskip("mypy", reason="mypy is in the `test` dependency group")
 
+pytestmark = pytest.mark.slow  # child processes (tests/conftest.py)
+
 SAMPLES = Path(__file__).parent / "typing_samples"
 ERROR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: (?P<message>.*)$")
 

@@ -102,6 +102,7 @@ def test_an_output_file_in_a_missing_folder_is_fine_but_under_a_file_is_not(caps
     assert "not a folder" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_cli_runs_as_a_module():
     result = subprocess.run(
         [sys.executable, "-m", "anyapi_sora.cli", "--help"],
@@ -121,6 +122,7 @@ def _run_python(code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_without_the_cli_extra_the_command_says_what_to_install():
     # A None entry in sys.modules makes `import click` fail as if it were not installed.
     result = _run_python(
@@ -134,6 +136,7 @@ def test_without_the_cli_extra_the_command_says_what_to_install():
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_library_imports_without_click_and_rich():
     result = _run_python(
         "import sys; sys.modules['click'] = None; sys.modules['rich'] = None\n"

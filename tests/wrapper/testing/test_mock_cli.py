@@ -12,6 +12,8 @@ import anyapi_sora.testing
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow  # child processes (tests/conftest.py)
+
 
 def _start(*arguments: str) -> subprocess.Popen[str]:
     package_root = Path(anyapi_sora.testing.__file__).resolve().parents[2]

@@ -212,6 +212,7 @@ def heavy(modules: list[str]) -> list[str]:
     return [name for name in modules if name.split(".")[0] in roots or name == "http.server"]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_loading_the_plugin_imports_neither_httpx_nor_the_library(tmp_path: Path) -> None:
     # Autoloading off, the plugin by its entry point's name: nothing else is loaded.
@@ -222,6 +223,7 @@ def test_loading_the_plugin_imports_neither_httpx_nor_the_library(tmp_path: Path
     assert heavy(report["modules"]) == []
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_the_installed_plugin_leaves_the_library_unimported_until_a_fixture_runs(
     tmp_path: Path,
@@ -240,6 +242,7 @@ def test_the_entry_point_names_the_light_module() -> None:
     assert entry_point.value == PLUGIN_MODULE
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_no_anyapi_sora_turns_the_plugin_off(tmp_path: Path) -> None:
     report = probed(tmp_path, "-p", "no:anyapi_sora", autoload=True)
@@ -248,6 +251,7 @@ def test_no_anyapi_sora_turns_the_plugin_off(tmp_path: Path) -> None:
     assert report["loaded"] == []
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     ("options", "autoload"),
@@ -269,6 +273,7 @@ def test_a_user_project_gets_the_fixtures_from_the_plugin(
     assert "5 passed" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_the_marker_is_registered_once(tmp_path: Path) -> None:
     result = run_pytest(tmp_path, "-p", OLD_PLUGIN_MODULE, "--markers", autoload=True)
