@@ -161,7 +161,9 @@ def drift(session: nox.Session) -> None:
     session.run("python", "openapi/drift", *session.posargs)
     session.run("python", "openapi/regen.py", "check")
     # tests/openapi does not use the wrapper's pytest plugin; keep it out of this run.
-    session.run("pytest", "-p", "no:cacheprovider", "-p", "no:anyapi_sora", "tests/openapi")
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "-p", "no:anyapi_sora", "-n", "auto", "tests/openapi"
+    )
 
 
 @nox.session(python=[PYTHONS[0], PYTHONS[-1]])
