@@ -111,6 +111,31 @@ def test_a_task_in_an_envelope_is_read() -> None:
     assert task.raw == body
 
 
+@pytest.mark.parametrize("key", ["task_status", "taskStatus", "state"])
+@pytest.mark.parametrize("envelope", [False, True])
+def test_a_status_under_another_status_key_is_read(key: str, envelope: bool) -> None:
+    # Task APIs behind the same routes name the key otherwise (Kling's task_status).
+    task = {"task_id": "t", key: "succeed", "task_result": {"videos": [{"url": "https://a/v"}]}}
+    body = {"code": 0, "data": task} if envelope else task
+    parsed = VideoTask.from_json(body)
+    assert (parsed.id, parsed.status, parsed.video_url) == (
+        "t",
+        TaskStatus.COMPLETED,
+        "https://a/v",
+    )
+    assert parsed.raw_status == "succeed"
+
+
+def test_status_beats_the_other_status_keys() -> None:
+    body = {"id": "t", "status": "processing", "state": "active", "task_status": "failed"}
+    assert VideoTask.from_json(body).status is TaskStatus.PROCESSING
+
+
+def test_a_state_that_is_no_text_is_no_status() -> None:
+    with pytest.raises(ResponseShapeError, match="no 'status'"):
+        VideoTask.from_json({"id": "t", "state": {"phase": "running"}})
+
+
 def test_the_top_level_status_beats_the_envelopes() -> None:
     body = {"id": "t", "status": "processing", "data": {"status": "completed"}}
     assert VideoTask.from_json(body).status is TaskStatus.PROCESSING

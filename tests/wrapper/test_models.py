@@ -82,7 +82,7 @@ def test_parse_status_synonyms_in_any_case(raw: str, expected: TaskStatus) -> No
     [
         "",
         "   ",
-        "expired",
+        "on_hold",
         "failed_not",
         "paused",
         3,

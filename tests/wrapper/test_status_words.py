@@ -137,6 +137,9 @@ CLEAR_OUTCOMES = [
     ("failed_after_3_retries", TaskStatus.FAILED),
     ("failed_due_to_timeout", TaskStatus.FAILED),
     ("content_policy_violation", TaskStatus.FAILED),
+    ("expired", TaskStatus.FAILED),  # gone for good: polling on cannot bring it back
+    ("video_expired", TaskStatus.FAILED),
+    ("DELETED", TaskStatus.FAILED),
     # cancellation
     ("user_cancelled", TaskStatus.CANCELLED),
     ("cancelled_by_user", TaskStatus.CANCELLED),
@@ -206,7 +209,7 @@ STILL_RUNNING = [
     "completed_with_errors",
     "completed_with_no_video",
     # no outcome at all
-    "expired",
+    "on_hold",
     "paused",
     "rendering",
     "MODERATING",

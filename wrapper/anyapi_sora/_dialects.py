@@ -30,9 +30,24 @@ __all__ = [
     "moderation_code",
     "names_no_task",
     "progress",
+    "status_text",
     "task_id_in",
     "task_object",
 ]
+
+
+# Where a task's status word is, in order: the unified format's key, then the keys other
+# task APIs behind the same routes use (Kling's `task_status`, `state`, camelCase).
+_STATUS_KEYS = ("status", "task_status", "taskStatus", "state")
+
+
+def status_text(task: Mapping[str, Any]) -> str | None:
+    """The task's status word as the body gives it, or None when no status key holds text."""
+    for key in _STATUS_KEYS:
+        value = task.get(key)
+        if isinstance(value, str):
+            return value
+    return None
 
 
 def task_object(body: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -41,10 +56,10 @@ def task_object(body: Mapping[str, Any]) -> Mapping[str, Any]:
     Some gateways wrap every answer as ``{"code": 0, "message": "ok", "data": {...}}``;
     the task is the inner object when the body itself has no status.
     """
-    if isinstance(body.get("status"), str):
+    if status_text(body) is not None:
         return body
     inner = body.get("data")
-    if is_mapping(inner) and isinstance(inner.get("status"), str):
+    if is_mapping(inner) and status_text(inner) is not None:
         return inner
     return body
 
@@ -88,8 +103,8 @@ def names_no_task(body: object) -> bool:
     if not is_mapping(body):
         return False
     task = task_object(body)
-    status = task.get("status")
-    if not isinstance(status, str) or status.strip().lower() != "error":
+    status = status_text(task)
+    if status is None or status.strip().lower() != "error":
         return False
     return task_id_in(task) is None
 

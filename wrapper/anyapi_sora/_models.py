@@ -137,8 +137,8 @@ class VideoTask:
                 "expected a JSON object describing a video task", body, status_code=http_status
             )
         task = _dialects.task_object(body)
-        raw_status = task.get("status")
-        if not isinstance(raw_status, str):
+        raw_status = _dialects.status_text(task)
+        if raw_status is None:
             raise ResponseShapeError.for_body(
                 "video task response has no 'status' string", body, status_code=http_status
             )

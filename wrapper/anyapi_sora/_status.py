@@ -248,6 +248,9 @@ _FAILURE_STEMS = frozenset(
         "timedout",
         "errors",
         "violation",
+        # Gone for good: waiting longer cannot bring the video back.
+        "expired",
+        "deleted",
     }
 )
 _CANCEL_STEMS = frozenset({"cancelled", "canceled", "cancel"})
