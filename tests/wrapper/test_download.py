@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import errno
 import io
+import logging
 import os
+import stat
 from pathlib import Path
 
 import httpx
@@ -187,6 +189,81 @@ def test_the_temp_file_sits_beside_the_target_and_commit_renames_it(tmp_path: Pa
     assert target.read_bytes() == b"video"
     assert not temp.exists()
     assert list(target.parent.iterdir()) == [target]
+
+
+class FileSystemLog:
+    """Records the calls that make a download durable: fsync (of what) and replace."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[str, ...]] = []
+        self.fail_folder_sync = False
+        real_fsync, real_replace = os.fsync, os.replace
+
+        def fsync(fd: int) -> None:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                self.calls.append(("fsync folder", str(info.st_ino)))
+                if self.fail_folder_sync:
+                    raise OSError(errno.EINVAL, "Invalid argument")
+            else:
+                # The size on disk at this moment: what the fsync makes durable.
+                self.calls.append(("fsync file", str(info.st_ino), str(info.st_size)))
+            real_fsync(fd)
+
+        def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+            self.calls.append(("replace", os.fspath(src), os.fspath(dst)))
+            real_replace(src, dst)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        monkeypatch.setattr(os, "replace", replace)
+
+
+def test_commit_syncs_the_file_then_renames_it_then_syncs_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out.mp4"
+    file, temp = open_temp_beside(target)
+    file.write(b"video")  # still in the file object's buffer
+    inode = str(temp.stat().st_ino)
+    log = FileSystemLog(monkeypatch)
+    commit(file, temp, target, overwrite=False)
+    # Flushed before the fsync, all of it; renamed (atomically, never copied) only after;
+    # the folder synced last, which makes the new name itself survive a crash.
+    assert log.calls == [
+        ("fsync file", inode, "5"),
+        ("replace", str(temp), str(target)),
+        ("fsync folder", str(tmp_path.stat().st_ino)),
+    ]
+    assert file.closed
+    assert target.read_bytes() == b"video"
+    assert str(target.stat().st_ino) == inode
+
+
+def test_a_folder_that_cannot_be_synced_still_gets_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Some network file systems refuse to sync a folder; the file is complete and in place.
+    caplog.set_level(logging.DEBUG, logger="anyapi_sora")
+    target = tmp_path / "out.mp4"
+    file, temp = open_temp_beside(target)
+    file.write(b"video")
+    log = FileSystemLog(monkeypatch)
+    log.fail_folder_sync = True
+    commit(file, temp, target, overwrite=False)
+    assert [call[0] for call in log.calls] == ["fsync file", "replace", "fsync folder"]
+    assert target.read_bytes() == b"video"
+    assert any("could not sync the folder" in r.getMessage() for r in caplog.records)
+
+
+def test_a_refused_commit_renames_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out.mp4"
+    file, temp = open_temp_beside(target)
+    file.write(b"new")
+    target.write_bytes(b"someone else's")
+    log = FileSystemLog(monkeypatch)
+    with pytest.raises(FileExistsError):
+        commit(file, temp, target, overwrite=False)
+    assert [call[0] for call in log.calls] == ["fsync file"]
 
 
 def test_commit_refuses_a_file_that_appeared_meanwhile(tmp_path: Path) -> None:
@@ -372,6 +449,79 @@ def test_an_expired_url_is_recognised_once(status: int) -> None:
 @pytest.mark.parametrize("status", [200, 206, 400, 401, 429, 500])
 def test_other_statuses_are_not_an_expired_url(status: int) -> None:
     assert not DownloadState(TASK_ID, VIDEO_URL).is_expired_url(response(status))
+
+
+def _cut_at_40_without_a_length(file: io.BytesIO) -> DownloadState:
+    """A download whose 200 came with no Content-Length, cut after 40 bytes."""
+    state = DownloadState(TASK_ID, VIDEO_URL)
+    state.start(response(accept_ranges="bytes"), file)
+    file.write(b"x" * 40)
+    state.wrote(40)
+    assert (state.total, state.resumable) == (None, True)
+    return state
+
+
+def test_a_resumed_range_of_unknown_total_takes_the_bytes_it_announced() -> None:
+    file = io.BytesIO()
+    state = _cut_at_40_without_a_length(file)
+    assert state.request_headers()["Range"] == "bytes=40-"
+    state.start(response(206, content_range="bytes 40-99/*"), file)
+    state.wrote(60)
+    state.finish()
+    assert (state.written, state.total) == (100, None)
+
+
+@pytest.mark.parametrize("sent", [59, 61, 200])
+def test_a_resumed_range_of_unknown_total_is_held_to_its_length(sent: int) -> None:
+    # "bytes 40-99/*" is 60 bytes, whatever the body (chunked, no Content-Length) brings.
+    state = _cut_at_40_without_a_length(io.BytesIO())
+    state.start(response(206, content_range="bytes 40-99/*"), io.BytesIO())
+    state.wrote(sent)
+    with pytest.raises(IncompleteDownload, match=f"{40 + sent} of [?] bytes"):
+        state.finish()
+
+
+def test_a_range_whose_length_disagrees_with_the_range_is_held_to_the_range() -> None:
+    state = _cut_at_40_without_a_length(io.BytesIO())
+    state.start(response(206, content_range="bytes 40-99/*", content_length="70"), io.BytesIO())
+    state.wrote(70)
+    with pytest.raises(IncompleteDownload):
+        state.finish()
+
+
+@pytest.mark.parametrize(
+    ("announced", "sent"), [("bytes 40-99/*", 61), ("bytes 40-99/100", 61), ("", 61)]
+)
+def test_bytes_beyond_what_was_announced_make_the_next_try_start_over(
+    announced: str, sent: int
+) -> None:
+    # Resuming after bytes nobody announced would build the file on garbage.
+    state = DownloadState(TASK_ID, VIDEO_URL)
+    state.start(response(content_length="100", accept_ranges="bytes"), io.BytesIO())
+    state.wrote(40)
+    if announced:
+        state.start(response(206, content_range=announced), io.BytesIO())
+        state.wrote(sent)
+    else:  # the 200 itself ran over its Content-Length
+        state.wrote(sent)
+    with pytest.raises(IncompleteDownload):
+        state.finish()
+    assert "Range" not in state.request_headers()
+
+
+def test_a_short_range_is_resumed_where_it_stopped() -> None:
+    state = _cut_at_40_without_a_length(io.BytesIO())
+    state.start(response(206, content_range="bytes 40-99/*"), io.BytesIO())
+    state.wrote(20)
+    with pytest.raises(IncompleteDownload):
+        state.finish()
+    assert state.request_headers()["Range"] == "bytes=60-"
+
+
+def test_a_range_that_ends_before_it_starts_is_refused() -> None:
+    state = _cut_at_40_without_a_length(io.BytesIO())
+    with pytest.raises(IncompleteDownload, match="unexpected range"):
+        state.start(response(206, content_range="bytes 40-39/*"), io.BytesIO())
 
 
 def test_finish_checks_the_total_of_a_range_without_a_length() -> None:

@@ -35,6 +35,7 @@ from client_harness import (
     TASK_ID,
     VIDEO,
     VIDEO_URL,
+    BrokenStream,
     Harness,
     done_reply,
     error_reply,
@@ -372,6 +373,62 @@ def test_a_short_body_is_resumed_too(api: Harness, tmp_path: Path) -> None:
     assert api.gateway.files.requests[1].headers["range"] == "bytes=5000-"
 
 
+def unsized(
+    content: bytes, *, status: int = 200, error: Exception | None = None, **headers: str
+) -> httpx.Response:
+    """A body sent without Content-Length (chunked), cut by `error` if given."""
+    return httpx.Response(status, headers=headers, stream=BrokenStream([content], error))
+
+
+def test_a_file_of_unknown_size_is_resumed_and_saved(api: Harness, tmp_path: Path) -> None:
+    end = len(VIDEO) - 1
+    api.gateway.files.queue(
+        unsized(VIDEO[:3000], error=httpx.ReadError("reset"), **{"Accept-Ranges": "bytes"}),
+        unsized(VIDEO[3000:], status=206, **{"Content-Range": f"bytes 3000-{end}/*"}),
+    )
+    dest = tmp_path / "v.mp4"
+    api.videos.download(completed(), dest)
+    assert dest.read_bytes() == VIDEO
+    assert [r.headers.get("range") for r in api.gateway.files.requests] == [None, "bytes=3000-"]
+
+
+def test_a_resumed_range_of_unknown_total_that_runs_over_is_refused_and_started_over(
+    api: Harness, tmp_path: Path
+) -> None:
+    # A 200 without Content-Length is cut; the resumed "bytes 3000-END/*" sends more than
+    # that range. Those bytes are never saved: the next try starts the file over.
+    end = len(VIDEO) - 1
+    api.gateway.files.queue(
+        unsized(VIDEO[:3000], error=httpx.ReadError("reset"), **{"Accept-Ranges": "bytes"}),
+        unsized(VIDEO[3000:] + b"junk", status=206, **{"Content-Range": f"bytes 3000-{end}/*"}),
+        file_reply(),
+    )
+    dest = tmp_path / "v.mp4"
+    api.videos.download(completed(), dest)
+    assert dest.read_bytes() == VIDEO
+    ranges = [r.headers.get("range") for r in api.gateway.files.requests]
+    assert ranges == [None, "bytes=3000-", None]
+
+
+def test_a_host_that_always_runs_over_its_range_gets_no_file(api: Harness, tmp_path: Path) -> None:
+    def host(request: httpx.Request) -> httpx.Response:
+        asked = request.headers.get("range")
+        if asked is None:  # the file without a length, cut
+            reset = httpx.ReadError("reset")
+            return unsized(VIDEO[:3000], error=reset, **{"Accept-Ranges": "bytes"})
+        start = int(asked.removeprefix("bytes=").removesuffix("-"))
+        span = f"bytes {start}-{len(VIDEO) - 1}/*"
+        return unsized(VIDEO[start:] + b"junk", status=206, **{"Content-Range": span})
+
+    api.gateway.files.queue(*[host] * 10)
+    with pytest.raises(APIConnectionError, match="not the size the host announced"):
+        api.videos.download(completed(), tmp_path / "v.mp4")
+    assert leftovers(tmp_path) == []
+    # Each resumed range ran over, so the try after it started over.
+    ranges = [r.headers.get("range") for r in api.gateway.files.requests]
+    assert ranges == [None, "bytes=3000-", None, "bytes=3000-"]
+
+
 def test_a_flaky_link_that_delivers_more_each_try_finishes(api: Harness, tmp_path: Path) -> None:
     # Ten cuts with max_retries=3: each try got further, so each one renewed the budget.
     client = api.make_client(max_retries=3)
@@ -705,5 +762,6 @@ def test_the_async_fsync_and_rename_run_off_the_event_loop(
     finally:
         api.close()
     loop_thread = threading.current_thread().name
-    assert len(seen) == 2
+    # The file's fsync, the rename, the folder's fsync
+    assert [entry.split()[0] for entry in seen] == ["fsync", "replace", "fsync"]
     assert all(not entry.endswith(f" in {loop_thread}") for entry in seen), seen
