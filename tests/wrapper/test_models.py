@@ -61,7 +61,9 @@ SYNONYMS: dict[TaskStatus, list[str]] = {
 
 
 def _case_variants(word: str) -> list[str]:
-    return [word, word.upper(), word.title(), f"  {word.capitalize()}\n", word.swapcase()]
+    alternating = "".join(c.upper() if i % 2 else c for i, c in enumerate(word))
+    variants = [word, word.upper(), word.title(), f"  {word.capitalize()}\n", alternating]
+    return list(dict.fromkeys(variants))  # a case twice would test nothing new
 
 
 @pytest.mark.parametrize(
@@ -570,6 +572,43 @@ def test_updated_at_is_milliseconds_and_utc() -> None:
     assert parse(status_update_time=None, updated_at=1762010621).updated_at == datetime(
         2025, 11, 1, 15, 23, 41, tzinfo=UTC
     )
+
+
+def test_status_update_time_wins_over_updated_at() -> None:
+    # Both sent, both valid: the status change's own time is the one that says when it changed.
+    task = parse(status_update_time=1762010621323, updated_at="2020-01-02T03:04:05Z")
+    assert task.updated_at == datetime(2025, 11, 1, 15, 23, 41, 323000, tzinfo=UTC)
+    task = parse(status_update_time="2024-05-06T07:08:09Z", updated_at=1762010621)
+    assert task.updated_at == datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
+def test_updated_at_serves_when_status_update_time_is_unreadable() -> None:
+    for unreadable in ("soon", 0, -1, True, "", [1762010621]):
+        task = parse(status_update_time=unreadable, updated_at="2020-01-02T03:04:05Z")
+        assert task.updated_at == datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC), unreadable
+
+
+# Every place a creation time is read from, most trusted first, each with its own time.
+CREATED_AT_PLACES: list[tuple[tuple[str, ...], datetime]] = [
+    (("created_at",), datetime(2025, 1, 1, tzinfo=UTC)),
+    (("detail", "created_at"), datetime(2025, 2, 2, tzinfo=UTC)),
+    (("detail", "pending_info", "created_at"), datetime(2025, 3, 3, tzinfo=UTC)),
+    (("data", "created_at"), datetime(2025, 4, 4, tzinfo=UTC)),
+    (("submit_time",), datetime(2025, 5, 5, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize("first", range(len(CREATED_AT_PLACES)))
+def test_created_at_comes_from_the_most_trusted_place_that_has_one(first: int) -> None:
+    # Places before `first` are missing; every later one holds a different time.
+    body: dict[str, Any] = {"id": TASK_ID, "status": "pending", "detail": {"pending_info": {}}}
+    for path, moment in CREATED_AT_PLACES[first:]:
+        *parents, key = path
+        place = body
+        for parent in parents:
+            place = place.setdefault(parent, {})
+        place[key] = int(moment.timestamp())
+    assert VideoTask.from_json(body).created_at == CREATED_AT_PLACES[first][1]
 
 
 # --------------------------------------------------------------------------- text fields and raw
