@@ -321,14 +321,21 @@ def test_reads_back_off_exponentially_without_a_hint(
     assert api.clock.sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
 
 
-def test_each_retry_is_logged(api: Harness, caplog: pytest.LogCaptureFixture) -> None:
+def test_each_retry_is_logged(
+    api: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)
     caplog.set_level(logging.WARNING, logger="anyapi_sora")
     api.gateway.query.queue(error_reply(502, "bad gateway"), task_reply())
     api.videos.retrieve(TASK_ID)
     (record,) = [r for r in caplog.records if r.name == "anyapi_sora"]
     assert record.levelno == logging.WARNING
-    assert "bad gateway" in record.getMessage()
-    assert "retry 1/2" in record.getMessage()
+    # The request, why it failed, which retry of how many, and the wait before it.
+    url = api.gateway.query.requests[0].url
+    message = record.getMessage()
+    assert message.startswith(f"GET {url} failed (")
+    assert "bad gateway" in message
+    assert message.endswith("); retry 1/2 in 0.50s")
 
 
 # --------------------------------------------------------------------------- logging

@@ -562,6 +562,19 @@ def test_a_create_answered_with_no_task_says_so_when_retries_run_out(
     assert "billed" not in (error.note or "")
 
 
+def test_the_not_created_error_keeps_what_the_gateway_said(api: Harness) -> None:
+    body = {"id": "", "status": "error", "error": {"message": "upstream busy", "code": "busy"}}
+    headers = {"Retry-After": "7", "X-Request-Id": "req-42"}
+    api.gateway.create.always(json_reply(body, 429, headers=headers))
+    with pytest.raises(TaskNotCreatedError) as info:
+        api.videos_of(api.make_client(max_retries=0)).create("x")
+    error = info.value
+    assert (error.status_code, error.code, error.request_id) == (429, "busy", "req-42")
+    assert error.retry_after == 7.0
+    assert error.body == body
+    assert error.message == "no task was created (nothing was billed): upstream busy"
+
+
 def test_a_create_answered_with_no_task_honours_retry_after(api: Harness) -> None:
     reply = json_reply(load_fixture(f"dialects/{NO_TASK}"), 500, headers={"Retry-After": "7"})
     api.gateway.create.queue(reply, task_reply())
