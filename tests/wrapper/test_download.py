@@ -14,8 +14,10 @@ import pytest
 from anyapi_sora._download import (
     DownloadState,
     IncompleteDownload,
+    OutputProblem,
     ProblemKind,
     RetryBudget,
+    _kind_of,
     check_out,
     commit,
     destination_problem,
@@ -36,8 +38,19 @@ def response(status: int = 200, **headers: str) -> httpx.Response:
 # --------------------------------------------------------------------------- file names
 
 
-def test_filename_for_a_task_id_is_portable() -> None:
-    assert filename_for(TASK_ID) == "sora-2_task_01k9008rhbefnt3rb1g9szxdwr.mp4"
+@pytest.mark.parametrize(
+    ("task_id", "name"),
+    [
+        (TASK_ID, "sora-2_task_01k9008rhbefnt3rb1g9szxdwr.mp4"),
+        ("veo3:1757555257-PORrVn9sa9", "veo3_1757555257-PORrVn9sa9.mp4"),
+        ("._task_1_.", "task_1.mp4"),
+        ("XtaskX", "XtaskX.mp4"),
+        (":::", "video.mp4"),
+        ("...", "video.mp4"),
+    ],
+)
+def test_filename_for_a_task_id_is_portable(task_id: str, name: str) -> None:
+    assert filename_for(task_id) == name
 
 
 @pytest.mark.parametrize("task_id", ["../../etc/passwd", "..", "a/b\\c", "  ", ":::", "ok.mp4"])
@@ -134,6 +147,41 @@ def test_a_path_under_a_regular_file_is_refused(tmp_path: Path) -> None:
         with pytest.raises(NotADirectoryError) as info:
             check_out(tmp_path / out if not out.endswith("/") else f"{tmp_path}/{out}")
         assert info.value.filename == str(tmp_path / "afile.txt")
+
+
+@pytest.mark.parametrize(
+    ("kind", "cls", "code", "message"),
+    [
+        (ProblemKind.EXISTS, FileExistsError, errno.EEXIST, "file exists; pass overwrite=True"),
+        (ProblemKind.NOT_REGULAR, FileExistsError, errno.EEXIST, "a FIFO (named pipe) is there"),
+        (ProblemKind.IS_FOLDER, IsADirectoryError, errno.EISDIR, "download target is a folder"),
+        (ProblemKind.UNDER_A_FILE, NotADirectoryError, errno.ENOTDIR, "is a file, so nothing"),
+        (ProblemKind.NOT_WRITABLE, PermissionError, errno.EACCES, "no permission to write in"),
+    ],
+)
+def test_each_problem_is_the_oserror_a_caller_can_match_on(
+    kind: ProblemKind, cls: type[OSError], code: int, message: str
+) -> None:
+    error = OutputProblem(kind, Path("videos/out.mp4"), "a FIFO (named pipe)").error()
+    assert type(error) is cls
+    assert error.errno == code
+    assert error.filename == str(Path("videos/out.mp4"))
+    assert error.strerror.startswith(message)
+    assert str(error) == f"[Errno {code}] {error.strerror}: {error.filename!r}"
+
+
+@pytest.mark.parametrize(
+    ("mode", "what"),
+    [
+        (stat.S_IFIFO, "a FIFO (named pipe)"),
+        (stat.S_IFCHR, "a character device"),
+        (stat.S_IFBLK, "a block device"),
+        (stat.S_IFSOCK, "a socket"),
+        (stat.S_IFLNK, "something other than a file"),
+    ],
+)
+def test_what_is_there_instead_of_a_file_is_named(mode: int, what: str) -> None:
+    assert _kind_of(mode) == what
 
 
 def test_check_out_accepts_what_download_can_make(tmp_path: Path) -> None:
@@ -310,6 +358,29 @@ def test_commit_never_replaces_a_fifo(tmp_path: Path) -> None:
         commit(file, temp, target, overwrite=True)
     discard(file, temp)
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_temp_file_that_cannot_be_removed_is_named_in_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    file, temp = open_temp_beside(tmp_path / "out.mp4")
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    discard(file, temp)  # the caller's own error is the one to raise
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        f"could not remove the temp file {temp}: [Errno 13] Permission denied"
+    )
+
+
+def test_a_budget_larger_than_the_cap_gets_all_its_retries() -> None:
+    budget = RetryBudget(max_retries=150)
+    assert all(budget.failed(written) for written in range(1, 151))
+    assert not budget.failed(151)  # the 151st failure, though it got further
 
 
 def test_the_retry_budget_renews_on_progress_up_to_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,7 +25,7 @@ from anyapi_sora import (
     ResponseShapeError,
     TaskStatus,
 )
-from anyapi_sora._http import RequestSettings, timeout_within
+from anyapi_sora._http import RequestSettings, connection_error, timeout_within
 from client_harness import (
     API_KEY,
     BARE_ID,
@@ -204,6 +204,23 @@ def test_a_200_that_is_not_json_is_a_response_shape_error(api: Harness, content:
         api.videos.retrieve(TASK_ID)
     assert info.value.status_code == 200
     assert isinstance(info.value, ValueError)
+    assert info.value.note is None  # a query bills nothing
+
+
+@pytest.mark.parametrize("after_a_retry", [False, True])
+def test_only_a_create_answered_with_garbage_may_have_billed(
+    api: Harness, after_a_retry: bool
+) -> None:
+    # Garbage on the first try, or on the retry after a failure that each may retry.
+    api.gateway.query.queue(*[error_reply(503)] * after_a_retry, httpx.Response(200, content=b"<"))
+    api.gateway.create.queue(*[error_reply(429)] * after_a_retry, httpx.Response(200, content=b"<"))
+    with pytest.raises(ResponseShapeError) as read:
+        api.videos.retrieve(TASK_ID)
+    with pytest.raises(ResponseShapeError) as created:
+        api.videos.create("x")
+    assert (api.gateway.query.count, api.gateway.create.count) == (1 + after_a_retry,) * 2
+    assert "billed" not in str(read.value)
+    assert "billed" in str(created.value)
 
 
 @pytest.mark.parametrize("body", [[], "completed", 7, None, {"id": TASK_ID}, {"status": 3}])
@@ -356,8 +373,40 @@ def test_debug_log_shows_request_and_response_lines_without_the_key(
 def test_request_settings_repr_hides_the_key(api: Harness) -> None:
     settings = api.client._settings
     assert isinstance(settings, RequestSettings)
-    assert API_KEY not in repr(settings)
-    assert "***" in repr(settings)
+    assert repr(settings) == "RequestSettings(base_url='https://gw.test', api_key='***')"
+
+
+REQUEST = httpx.Request("GET", "https://gw.test/v1/video/query?id=t")
+
+
+@pytest.mark.parametrize(
+    ("failure", "cls", "text"),
+    [
+        (
+            httpx.ConnectError("refused"),
+            APIConnectionError,
+            "Connection error: GET https://gw.test/v1/video/query?id=t: ConnectError: refused",
+        ),
+        (
+            httpx.ReadTimeout(""),  # no message of its own: no dangling ": "
+            APITimeoutError,
+            "Request timed out: GET https://gw.test/v1/video/query?id=t: ReadTimeout",
+        ),
+    ],
+)
+def test_connection_error_says_what_failed_and_keeps_the_request(
+    failure: httpx.RequestError, cls: type[APIConnectionError], text: str
+) -> None:
+    error = connection_error(failure, REQUEST, idempotent=True)
+    assert type(error) is cls
+    assert (str(error), error.request) == (text, REQUEST)
+    assert error.note is None
+
+
+def test_connection_error_can_show_another_request_line() -> None:
+    # A download shows its URL without the signed query.
+    error = connection_error(httpx.ReadError("reset"), REQUEST, idempotent=True, shown="GET f")
+    assert str(error) == "Connection error: GET f: ReadError: reset"
 
 
 # --------------------------------------------------------------------------- timeout_within

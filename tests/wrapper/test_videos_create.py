@@ -360,6 +360,71 @@ async def test_a_cancelled_create_that_was_sent_is_finished_and_reported(
     assert any(TASK_ID in m and f"wait({TASK_ID!r})" in m for m in warnings_of(caplog))
 
 
+async def test_a_create_whose_caller_is_gone_is_not_retried(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The caller gives up while the gateway has the create; the gateway then answers 429,
+    # which made no task. Retrying would make one that nobody waits for any more.
+    transport = StagedTransport(SENT, seconds=0.2, reply=lambda: error_reply(429, "slow down"))
+    client = async_client(transport)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
+    await client.close()
+    assert (transport.started, client.orphaned_tasks) == (1, [])
+    (failed,) = [m for m in warnings_of(caplog) if "whose caller was cancelled failed" in m]
+    assert "create not retried, since its caller was cancelled" in failed
+    assert "slow down" in failed  # the failure that was not retried
+
+
+class Interrupting(httpx.BaseTransport):
+    """Answers `replies` in turn, then Ctrl-C strikes while the next create is under way.
+
+    Like httpx.MockTransport it reports no trace events, so the client cannot tell whether
+    the request had left: it must assume it had.
+    """
+
+    def __init__(self, *replies: httpx.Response) -> None:
+        self.replies = list(replies)
+        self.requests = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.replies:
+            return self.replies.pop(0)
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("earlier", [[], [error_reply(429)]], ids=["first-try", "a-retry"])
+def test_ctrl_c_during_an_untraced_create_says_a_task_may_exist(
+    earlier: list[httpx.Response],
+) -> None:
+    transport = Interrupting(*earlier)
+    client = AnyAPI(
+        API_KEY, base_url="https://gw.test", http_client=httpx.Client(transport=transport)
+    )
+    with pytest.raises(KeyboardInterrupt) as info:
+        client.videos.create("a corgi")
+    assert transport.requests == len(earlier) + 1
+    (note,) = notes_of(info.value)
+    assert BILLED in note
+
+
+def test_ctrl_c_after_the_create_was_answered_says_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The answer is in: whatever stops create() now, its task id is not in doubt.
+    transport = Interrupting(task_reply())
+    client = AnyAPI(
+        API_KEY, base_url="https://gw.test", http_client=httpx.Client(transport=transport)
+    )
+
+    def interrupted(*args: Any, **kwargs: Any) -> VideoTask:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(VideoTask, "from_json", interrupted)
+    with pytest.raises(KeyboardInterrupt) as info:
+        client.videos.create("a corgi")
+    assert notes_of(info.value) == []
+
+
 async def test_a_cancelled_create_still_connecting_is_simply_cancelled(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -290,9 +290,12 @@ def test_a_permanent_file_host_error_is_not_retried(
 
 def test_a_task_that_is_not_done_has_nothing_to_download(api: Harness, tmp_path: Path) -> None:
     api.gateway.query.queue(task_reply("processing", progress=40))
-    with pytest.raises(AnyAPIError, match="processing") as info:
+    with pytest.raises(AnyAPIError) as info:
         api.videos.download(TASK_ID, tmp_path / "v.mp4")
-    assert "wait" in str(info.value)
+    assert str(info.value) == (
+        f"task {TASK_ID} has no video to download yet (status: processing); "
+        "wait for it to finish first"
+    )
     assert api.gateway.files.count == 0
     assert leftovers(tmp_path) == []
 
@@ -301,8 +304,12 @@ def test_a_completed_task_without_a_url_has_nothing_to_download(
     api: Harness, tmp_path: Path
 ) -> None:
     api.gateway.query.queue(task_reply("completed"))
-    with pytest.raises(AnyAPIError, match="no video URL"):
+    with pytest.raises(AnyAPIError) as info:
         api.videos.download(TASK_ID, tmp_path / "v.mp4")
+    assert str(info.value) == (
+        f"task {TASK_ID} is completed but the server sent no video URL; "
+        "try the download again later"
+    )
     assert leftovers(tmp_path) == []
 
 
@@ -558,6 +565,46 @@ def test_logs_leave_out_the_url_signature(
     assert f"{FILE_HOST}/v/{BARE_ID}.mp4 -> 200 OK" in messages
     assert "SIGNED" not in messages
     assert "saved" in messages
+
+
+def test_a_failed_try_and_a_fresh_url_are_logged(
+    api: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="anyapi_sora")
+    api.gateway.files.queue(
+        file_reply(cut_at=100, error=httpx.ReadError("reset")), error_reply(403), file_reply()
+    )
+    api.gateway.query.queue(done_reply(url=FRESH_URL))
+    api.videos.download(completed(), tmp_path / "v.mp4")
+    messages = [(r.levelno, r.getMessage()) for r in caplog.records]
+    shown = f"GET {FILE_HOST}/v/{BARE_ID}.mp4"
+    assert (
+        logging.WARNING,
+        f"downloading task {TASK_ID} failed at 100 bytes (Connection error: {shown}: "
+        "ReadError: reset); attempt 1/2",
+    ) in messages
+    assert (
+        logging.INFO,
+        f"task {TASK_ID}: video URL expired; asking for a fresh one",
+    ) in messages
+
+
+def test_a_download_uses_the_clients_timeout_and_its_errors_keep_the_request(
+    api: Harness, tmp_path: Path
+) -> None:
+    client = api.make_client(max_retries=0, timeout=17.0)
+    api.gateway.files.queue(httpx.ReadError("reset"))
+    with pytest.raises(APIConnectionError) as info:
+        api.videos_of(client).download(completed(), tmp_path / "v.mp4")
+    (request,) = api.gateway.files.requests
+    # The client's timeout (its connect phase capped at 10 s), not httpx's default of 5 s.
+    assert request.extensions["timeout"] == {
+        "connect": 10.0,
+        "read": 17.0,
+        "write": 17.0,
+        "pool": 17.0,
+    }
+    assert info.value.request is request
 
 
 def test_a_failure_message_leaves_out_the_url_signature(api: Harness, tmp_path: Path) -> None:
