@@ -109,3 +109,19 @@ def soak(session: nox.Session) -> None:
         "tests/soak/soak_fuzz.py",
         *session.posargs,
     )
+
+
+@nox.session(python=None, default=False)
+def mutate(session: nox.Session) -> None:
+    """Mutation testing of the money and data paths with mutmut; see TESTING.md.
+
+    Runs on the Python that runs nox (any the project supports). It prints the figures per
+    module and every survivor not accepted in tests/mutation/equivalent-mutants.toml, and
+    fails on one. `nox -s mutate -- --workers 1`; `-- 'anyapi_sora._retry.*'` for one
+    module's mutants; `-- --help`.
+    """
+    _install_group(session, "test", "mutate")
+    # Installed, not editable: the run puts its mutated copy of the package first on the
+    # path, and the installed one only provides the generated client and the entry points.
+    session.install(".[cli]")
+    session.run("python", "tests/mutation/mutate.py", *session.posargs)
