@@ -18,6 +18,7 @@ from anyapi_sora._download import (
     ProblemKind,
     RetryBudget,
     _kind_of,
+    _sync_folder,
     check_out,
     commit,
     destination_problem,
@@ -303,6 +304,15 @@ def test_a_folder_that_cannot_be_synced_still_gets_the_file(
     assert any("could not sync the folder" in r.getMessage() for r in caplog.records)
 
 
+def test_windows_folders_are_not_synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A folder cannot be opened there; NTFS journals the rename itself.
+    log = FileSystemLog(monkeypatch)
+    monkeypatch.setattr(os, "name", "nt")
+    _sync_folder(tmp_path)
+    monkeypatch.undo()
+    assert log.calls == []
+
+
 def test_a_refused_commit_renames_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "out.mp4"
     file, temp = open_temp_beside(target)
@@ -319,8 +329,14 @@ def test_commit_refuses_a_file_that_appeared_meanwhile(tmp_path: Path) -> None:
     file, temp = open_temp_beside(target)
     file.write(b"new")
     target.write_bytes(b"someone else's")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(FileExistsError) as info:
         commit(file, temp, target, overwrite=False)
+    error = info.value
+    assert (error.errno, error.strerror, error.filename) == (
+        errno.EEXIST,
+        "file appeared during the download",
+        str(target),
+    )
     discard(file, temp)
     assert target.read_bytes() == b"someone else's"
     assert not temp.exists()
@@ -445,8 +461,39 @@ def test_a_206_for_another_range_is_refused(content_range: str) -> None:
     state = DownloadState(TASK_ID, VIDEO_URL)
     state.start(response(content_length="100", accept_ranges="bytes"), io.BytesIO())
     state.wrote(40)
-    with pytest.raises(IncompleteDownload, match="range"):
+    with pytest.raises(IncompleteDownload, match="range") as info:
         state.start(response(206, content_range=content_range), io.BytesIO())
+    assert str(info.value) == (
+        f"file host sent an unexpected range ({content_range!r}) for a download resumed at byte 40"
+    )
+
+
+def test_a_206_without_a_range_is_refused() -> None:
+    state = DownloadState(TASK_ID, VIDEO_URL)
+    state.start(response(content_length="100", accept_ranges="bytes"), io.BytesIO())
+    state.wrote(40)
+    with pytest.raises(IncompleteDownload, match=r"unexpected range \(''\)"):
+        state.start(response(206, content_length="60"), io.BytesIO())
+
+
+def test_a_range_that_delivered_itself_but_not_the_file_is_resumed_after_it() -> None:
+    # The host may send less than was asked for ("bytes 40-59/100" for "bytes=40-").
+    state = DownloadState(TASK_ID, VIDEO_URL)
+    state.start(response(content_length="100", accept_ranges="bytes"), io.BytesIO())
+    state.wrote(40)
+    state.start(response(206, content_range="bytes 40-59/100"), io.BytesIO())
+    state.wrote(20)
+    with pytest.raises(IncompleteDownload, match="60 of 100"):
+        state.finish()
+    assert state.request_headers()["Range"] == "bytes=60-"
+
+
+def test_an_empty_content_encoding_is_identity() -> None:
+    state = DownloadState(TASK_ID, VIDEO_URL)
+    state.start(
+        response(content_length="100", content_encoding="", accept_ranges="bytes"), io.BytesIO()
+    )
+    assert (state.total, state.resumable) == (100, True)
 
 
 def test_a_200_after_a_range_request_starts_over() -> None:

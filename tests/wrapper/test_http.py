@@ -388,6 +388,12 @@ REQUEST = httpx.Request("GET", "https://gw.test/v1/video/query?id=t")
             "Connection error: GET https://gw.test/v1/video/query?id=t: ConnectError: refused",
         ),
         (
+            httpx.ConnectError("refused by proxy X"),
+            APIConnectionError,
+            "Connection error: GET https://gw.test/v1/video/query?id=t: ConnectError: refused by "
+            "proxy X",
+        ),
+        (
             httpx.ReadTimeout(""),  # no message of its own: no dangling ": "
             APITimeoutError,
             "Request timed out: GET https://gw.test/v1/video/query?id=t: ReadTimeout",

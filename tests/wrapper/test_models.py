@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -535,6 +536,7 @@ def test_dimensions(fields: dict[str, Any], expected: tuple[int | None, int | No
         ("1762010621", datetime(2025, 11, 1, 15, 23, 41, tzinfo=UTC)),
         ("1762010621323", datetime(2025, 11, 1, 15, 23, 41, 323000, tzinfo=UTC)),
         ("2025-10-06T15:10:26.875729Z", datetime(2025, 10, 6, 15, 10, 26, 875729, tzinfo=UTC)),
+        ("2025-10-06T15:10:26.875729z", datetime(2025, 10, 6, 15, 10, 26, 875729, tzinfo=UTC)),
         ("2025-10-06T15:10:26.8757Z", datetime(2025, 10, 6, 15, 10, 26, 875700, tzinfo=UTC)),
         ("2025-10-06T15:10:26.123456789Z", datetime(2025, 10, 6, 15, 10, 26, 123456, tzinfo=UTC)),
         ("2025-10-06T23:10:26+08:00", datetime(2025, 10, 6, 15, 10, 26, tzinfo=UTC)),
@@ -553,6 +555,20 @@ def test_dimensions(fields: dict[str, Any], expected: tuple[int | None, int | No
 )
 def test_created_at_forms(value: object, expected: datetime | None) -> None:
     assert parse(created_at=value).created_at == expected
+
+
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="needs time.tzset (POSIX)")
+def test_times_are_utc_whatever_the_local_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        moment = parse(created_at="2025-10-06T15:10:26+05:00").created_at
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert moment is not None
+    assert moment.tzinfo is UTC
+    assert moment == datetime(2025, 10, 6, 10, 10, 26, tzinfo=UTC)
 
 
 def test_created_at_falls_back_to_pending_info() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import signal
 import threading
 import time
@@ -374,6 +375,36 @@ async def test_a_create_whose_caller_is_gone_is_not_retried(
     (failed,) = [m for m in warnings_of(caplog) if "whose caller was cancelled failed" in m]
     assert "create not retried, since its caller was cancelled" in failed
     assert "slow down" in failed  # the failure that was not retried
+
+
+class SlowSecondTry(httpx.AsyncBaseTransport):
+    """A 429 at once, then a task after `seconds`; no trace events, like httpx.MockTransport."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.requests == 1:
+            return error_reply(429, "slow down")
+        await asyncio.sleep(self.seconds)
+        return task_reply()
+
+
+async def test_a_retried_create_cut_off_by_its_caller_is_finished_and_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The retry after the 429 is under way when the caller gives up: it may have reached
+    # the gateway, so it runs on, and the task it makes is reported.
+    monkeypatch.setattr(random, "uniform", lambda low, high: low)  # retry at once
+    transport = SlowSecondTry(seconds=0.3)
+    client = async_client(transport)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(client.videos.create("a corgi"), 0.1)
+    await client.close()
+    assert transport.requests == 2
+    assert [task.id for task in client.orphaned_tasks] == [TASK_ID]
 
 
 class Interrupting(httpx.BaseTransport):
