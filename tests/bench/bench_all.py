@@ -1,6 +1,6 @@
 """Run the benchmarks and print one table: `nox -s bench` (see BENCHMARKS.md).
 
-    python tests/bench/bench_all.py [--quick] [--only overhead,fanout,download,import,polling]
+    python tests/bench/bench_all.py [--quick] [--only overhead,...,fleet] [--skip fleet]
 
 Each row compares anyapi_sora with what a user could write by hand with httpx, in the same
 run, against the bundled MockServer on 127.0.0.1. Times are medians of alternating rounds.
@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 
 import bench_download
 import bench_fanout
+import bench_fleet
 import bench_import
 import bench_overhead
 import bench_polling
+import bench_strict
 from benchlib import Row, machine, render
 
 if TYPE_CHECKING:
@@ -30,6 +32,8 @@ BENCHMARKS: dict[str, Callable[..., list[Row]]] = {
     "download": bench_download.run,
     "import": bench_import.run,
     "polling": bench_polling.run,
+    "strict": bench_strict.run,
+    "fleet": bench_fleet.run,
 }
 
 
@@ -39,9 +43,11 @@ def main() -> int:
     parser.add_argument(
         "--only", default=",".join(BENCHMARKS), help="comma-separated: " + ", ".join(BENCHMARKS)
     )
+    parser.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
     options = parser.parse_args()
-    names = [name.strip() for name in options.only.split(",") if name.strip()]
+    skipped = {name.strip() for name in options.skip.split(",") if name.strip()}
+    names = [n.strip() for n in options.only.split(",") if n.strip() and n.strip() not in skipped]
     unknown = sorted(set(names) - set(BENCHMARKS))
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")

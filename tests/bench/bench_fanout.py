@@ -77,7 +77,7 @@ async def by_hand(server: RemoteServer, tasks: int) -> None:
 
 def timed(side: str, tasks: int) -> tuple[float, float, Counter[str]]:
     """Wall seconds, client CPU seconds, and the requests the server saw by route."""
-    with RemoteServer(queue_seconds=0, processing_seconds=0) as server:
+    with RemoteServer(queue_seconds=0, processing_seconds=0, dialect="anyapi") as server:
         run = with_library if side == "library" else by_hand
         started, cpu_started = time.perf_counter(), time.process_time()
         asyncio.run(run(server, tasks))

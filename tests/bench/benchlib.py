@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from anyapi_sora.testing import MockServer
+from anyapi_sora.testing import MockServer, RateLimit, ScaledClock
 
 
 @dataclass
@@ -90,6 +90,7 @@ class ServerStats:
     routes: Counter[str]
     create_count: int
     internal_errors: int
+    refused: int = 0
 
 
 class RemoteServer:
@@ -129,7 +130,10 @@ class RemoteServer:
         self._send("stats")
         answer = self._read()
         return ServerStats(
-            Counter(answer["routes"]), answer["create_count"], answer["internal_errors"]
+            Counter(answer["routes"]),
+            answer["create_count"],
+            answer["internal_errors"],
+            answer["refused"],
         )
 
     def stop(self) -> None:
@@ -152,7 +156,15 @@ class RemoteServer:
 
 
 def serve(options: dict[str, Any]) -> None:
-    """The server process of RemoteServer: serve until "stop" or until stdin closes."""
+    """The server process of RemoteServer: serve until "stop" or until stdin closes.
+
+    `speed` runs the server on a `ScaledClock` (the client makes its own at the same speed:
+    only differences of time matter between them); `rate_limits` are RateLimit arguments.
+    """
+    if "speed" in options:
+        options["clock"] = ScaledClock(options.pop("speed"))
+    if "rate_limits" in options:
+        options["rate_limits"] = [RateLimit(**limit) for limit in options["rate_limits"]]
     with MockServer(**options) as server:
         print(json.dumps({"base_url": server.base_url, "api_key": server.api_key}), flush=True)
         for line in sys.stdin:
@@ -165,6 +177,7 @@ def serve(options: dict[str, Any]) -> None:
                     "routes": routes,
                     "create_count": server.create_count,
                     "internal_errors": len(server.internal_errors),
+                    "refused": server.refusal_count,
                 }
                 print(json.dumps(answer), flush=True)
 

@@ -268,15 +268,26 @@ def test_the_documented_signatures() -> None:
         "watermark": True,
         "private": False,
         "extra_body": None,
+        **REQUEST_OPTIONS,
     }
     client = inspect.signature(AnyAPI.__init__).parameters
     assert client["api_key"].default is None
     assert client["api_key"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
-    assert (client["timeout"].default, client["max_retries"].default) == (60.0, 2)
+    # timeout None: the http_client's own timeout, else 60 s (test_client_options.py).
+    assert (client["timeout"].default, client["max_retries"].default) == (None, 2)
+    assert (client["default_headers"].default, client["default_query"].default) == (None, None)
     wait = inspect.signature(Videos.wait).parameters
     assert (wait["timeout"].default, wait["poll_interval"].default) == (1800.0, None)
     download = inspect.signature(Videos.download).parameters
     assert download["overwrite"].default is False
+    # Every method takes the request options; only wait and generate have a deadline.
+    for name in ("create", "retrieve", "wait", "download", "generate"):
+        parameters = inspect.signature(getattr(Videos, name)).parameters
+        assert {n: parameters[n].default for n in REQUEST_OPTIONS} == REQUEST_OPTIONS, name
+        assert ("timeout" in parameters) == (name in ("wait", "generate")), name
+
+
+REQUEST_OPTIONS = {"extra_headers": None, "extra_query": None, "request_timeout": None}
 
 
 # --------------------------------------------------------------------------- a closed client

@@ -8,6 +8,7 @@ import time
 import types
 from typing import TYPE_CHECKING
 
+import anyio
 import pytest
 from anyapi_sora import Clock, _clock, set_testing
 from anyapi_sora._clock import TESTING_MAX_SLEEP, SystemClock, is_testing
@@ -19,14 +20,14 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """What SystemClock asked time.sleep / asyncio.sleep for, without sleeping."""
+    """What SystemClock asked time.sleep / anyio.sleep for, without sleeping."""
     calls: list[float] = []
 
     async def fake_asleep(seconds: float) -> None:
         calls.append(seconds)
 
     monkeypatch.setattr(time, "sleep", calls.append)
-    monkeypatch.setattr(asyncio, "sleep", fake_asleep)
+    monkeypatch.setattr(anyio, "sleep", fake_asleep)
     return calls
 
 

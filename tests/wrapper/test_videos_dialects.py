@@ -106,6 +106,7 @@ def test_generate_saves_the_mp4_with_one_create(
     )
 
     assert task.succeeded
+    assert task.failure_reason is None
     assert server.create_count == 1
     (created,) = server.tasks.values()
     assert created.dialect == dialect
@@ -164,8 +165,11 @@ def test_a_refused_prompt_bills_nothing_and_a_failed_task_raises(
 
     assert failed.value.task.failed
     assert server.create_count == 1
-    if dialect != "veo-upsample":  # Veo puts the reason where no documented rule looks
-        assert "content policies" in str(failed.value)
+    # Wherever the dialect puts it (Veo: detail.video_generation_error), found by rule.
+    assert failed.value.reason is not None
+    assert failed.value.reason.startswith("This content may violate our content policies.")
+    assert failed.value.task.failure_reason == failed.value.reason
+    assert "content policies" in str(failed.value)
 
 
 class ManualClock:
@@ -196,6 +200,9 @@ def test_veo_video_generation_completed_is_not_the_end(api: Harness, tmp_path: P
 
     assert done.succeeded
     assert done.raw_status == "video_upsampling_completed"
+    # The finished body keeps the error of a retried attempt: not a failure reason.
+    assert "reCAPTCHA" in done.raw["detail"]["error_message"]
+    assert done.failure_reason is None
     assert path.read_bytes() == server.video.read()
     assert [request.path.endswith(".draft.mp4") for request in server.requests_to("download")] == [
         False

@@ -1,8 +1,13 @@
 """anyapi-sora: create AI videos through AnyAPI's unified video format.
 
-from anyapi_sora import AnyAPI
+Any gateway that speaks the format works. `AnyAPI` (sync) and `AsyncAnyAPI` (asyncio and
+trio) hold the configuration; their `videos` create, follow and download video tasks,
+each a `VideoTask`. Every error is an `AnyAPIError`. `anyapi_sora.testing` has a mock
+gateway for your tests.
 
-task = AnyAPI().videos.generate("a corgi surfing", out="corgi.mp4")
+    from anyapi_sora import AnyAPI
+
+    task = AnyAPI().videos.generate("a corgi surfing", out="corgi.mp4")
 """
 
 from ._client import AnyAPI, AsyncAnyAPI
@@ -26,8 +31,7 @@ from ._exceptions import (
     WaitTimeoutError,
 )
 from ._models import TaskStatus, VideoTask
-
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 __all__ = [
     "APIConnectionError",

@@ -4,8 +4,8 @@ The gateways that serve the unified video routes answer in several dialects: Any
 unified task (with or without ``detail``), OpenAI's video object, the gateway software's
 own task record (``task_id``, ``"45%"``, the video under ``data``), Veo's staged words.
 Each function here reads one field of any of them from tables of places to look, so a
-new gateway is usually a few rows, not a new branch. Status words live in ``_status``
-and the video URL in ``_video_url``.
+new gateway is usually a few rows, not a new branch. Status words live in ``_status``,
+the video URL in ``_video_url`` and the failure reason in ``_failure_reason``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ._errors_parsing import unwrap_message
+from ._failure_reason import REASON_PLACES, failure_reason
 from ._json_readers import Path, at, first_text, identifier, is_mapping, mapping, number, text
 from ._status import StatusWord, TaskStatus, read_status_word
 
@@ -188,49 +188,7 @@ def progress(task: Mapping[str, Any], status: TaskStatus) -> float | None:
     return 100.0 if status is TaskStatus.COMPLETED else None
 
 
-# --- failure --------------------------------------------------------------------------------
-
-# (the object, its keys in order, only for a task that ended without a video). A plain
-# "message" on a running task is news, not a failure reason.
-REASON_PLACES: tuple[tuple[Path, tuple[str, ...], bool], ...] = (
-    (("detail", "pending_info"), ("failure_reason",), False),
-    (("detail",), ("failure_reason",), False),
-    ((), ("fail_reason", "failure_reason", "error_message", "error"), False),
-    (("data",), ("fail_reason", "failure_reason", "error_message", "error"), False),
-    (("detail",), ("error",), False),
-    ((), ("errors", "message", "msg", "reason"), True),
-    (("data",), ("message",), True),
-)
-
-
-def _reason(value: object) -> str | None:
-    """A reason from a string (a JSON error body is unwrapped), a {message, code} object, or
-    the first of a list of them."""
-    if isinstance(value, list):
-        return _reason(value[0]) if value and not isinstance(value[0], list) else None
-    if is_mapping(value):
-        message = unwrap_message(value.get("message")) or unwrap_message(value.get("msg"))
-        code = identifier(value.get("code"))
-        if message and code and code != message:
-            return f"{message} ({code})"
-        return message or code
-    return unwrap_message(value)
-
-
-def failure_reason(
-    task: Mapping[str, Any], status: TaskStatus, moderation: str | None
-) -> str | None:
-    ended_badly = status in (TaskStatus.FAILED, TaskStatus.CANCELLED)
-    for path, keys, only_when_failed in REASON_PLACES:
-        if only_when_failed and not ended_badly:
-            continue
-        place = mapping(at(task, path)) if path else task
-        for key in keys:
-            if key in place and (reason := _reason(place[key])) is not None:
-                return reason
-    if moderation is not None:
-        return f"blocked by moderation ({moderation})" if moderation else "blocked by moderation"
-    return None
+# --- failure (the reason itself: see _failure_reason) -------------------------------------
 
 
 def moderation_code(task: Mapping[str, Any]) -> str | None:

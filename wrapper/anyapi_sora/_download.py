@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("anyapi_sora")
 
 DownloadProgress = Callable[[int, "int | None"], object]
+"""`on_progress` of `download()`: called with the bytes written and the total (or None)."""
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.I)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -15,10 +15,12 @@ import httpx
 from ._download import DownloadState, RetryBudget, nothing_to_download
 from ._exceptions import AnyAPIError, make_status_error
 from ._http import RequestSettings, connection_error
+from ._options import NO_OPTIONS
 from ._retry import is_transient
 
 if TYPE_CHECKING:
     from ._models import VideoTask
+    from ._options import CallOptions
     from ._videos_async import AsyncVideos
     from ._videos_sync import Videos
 
@@ -53,23 +55,29 @@ def failed_attempt(
     return settings.retry.delay(exc, budget.attempt)
 
 
-def fetch(videos: Videos, state: DownloadState, file: BinaryIO) -> None:
-    """Fill `file` with the whole video, or raise the failure that ended the tries."""
+def fetch(
+    videos: Videos, state: DownloadState, file: BinaryIO, options: CallOptions = NO_OPTIONS
+) -> None:
+    """Fill `file` with the whole video, or raise the failure that ended the tries.
+
+    `options`: the download call's request options (its timeout applies to the file's GETs
+    too; its headers and query only to the API queries, never to the file host).
+    """
     settings = videos._client._settings
     budget = RetryBudget(settings.retry.max_retries)
     while True:
         try:
-            if _fetch_once(videos, state, file):
+            if _fetch_once(videos, state, file, options):
                 return
         except AnyAPIError as exc:
             settings.clock.sleep(failed_attempt(state, exc, settings, budget))
         else:
             # Outside the try: a failed re-query (already retried by retrieve) is the
             # error to report, not a download attempt that failed.
-            state.url = _fresh_url(videos, state)
+            state.url = _fresh_url(videos, state, options)
 
 
-def _fetch_once(videos: Videos, state: DownloadState, file: BinaryIO) -> bool:
+def _fetch_once(videos: Videos, state: DownloadState, file: BinaryIO, options: CallOptions) -> bool:
     """One GET of the file; False when the signed URL has expired and needs refreshing."""
     http = videos._client._http
     logger.debug("GET %s %s", strip_query(state.url), state.request_headers().get("Range", ""))
@@ -79,7 +87,7 @@ def _fetch_once(videos: Videos, state: DownloadState, file: BinaryIO) -> bool:
             "GET",
             state.url,
             headers=state.request_headers(),
-            timeout=videos._client._settings.timeout,
+            timeout=options.timeout_or(videos._client._settings.timeout),
             follow_redirects=True,
         ) as response:
             logger.debug(
@@ -107,31 +115,38 @@ def _fetch_once(videos: Videos, state: DownloadState, file: BinaryIO) -> bool:
         ) from exc
 
 
-def _fresh_url(videos: Videos, state: DownloadState) -> str:
+def _fresh_url(videos: Videos, state: DownloadState, options: CallOptions) -> str:
     logger.info("task %s: video URL expired; asking for a fresh one", state.task_id)
     state.url_refreshed = True
-    task = videos.retrieve(state.task_id)
+    task = videos._retrieve(state.task_id, options)
     url = ready_for_download(task)
     if url is None:
         raise nothing_to_download(task)
     return url
 
 
-async def afetch(videos: AsyncVideos, state: DownloadState, file: BinaryIO) -> None:
+async def afetch(
+    videos: AsyncVideos,
+    state: DownloadState,
+    file: BinaryIO,
+    options: CallOptions = NO_OPTIONS,
+) -> None:
     """`fetch`, awaited."""
     settings = videos._client._settings
     budget = RetryBudget(settings.retry.max_retries)
     while True:
         try:
-            if await _afetch_once(videos, state, file):
+            if await _afetch_once(videos, state, file, options):
                 return
         except AnyAPIError as exc:
             await settings.clock.asleep(failed_attempt(state, exc, settings, budget))
         else:
-            state.url = await _afresh_url(videos, state)
+            state.url = await _afresh_url(videos, state, options)
 
 
-async def _afetch_once(videos: AsyncVideos, state: DownloadState, file: BinaryIO) -> bool:
+async def _afetch_once(
+    videos: AsyncVideos, state: DownloadState, file: BinaryIO, options: CallOptions
+) -> bool:
     http = videos._client._http
     logger.debug("GET %s %s", strip_query(state.url), state.request_headers().get("Range", ""))
     try:
@@ -139,7 +154,7 @@ async def _afetch_once(videos: AsyncVideos, state: DownloadState, file: BinaryIO
             "GET",
             state.url,
             headers=state.request_headers(),
-            timeout=videos._client._settings.timeout,
+            timeout=options.timeout_or(videos._client._settings.timeout),
             follow_redirects=True,
         ) as response:
             logger.debug(
@@ -167,10 +182,10 @@ async def _afetch_once(videos: AsyncVideos, state: DownloadState, file: BinaryIO
         ) from exc
 
 
-async def _afresh_url(videos: AsyncVideos, state: DownloadState) -> str:
+async def _afresh_url(videos: AsyncVideos, state: DownloadState, options: CallOptions) -> str:
     logger.info("task %s: video URL expired; asking for a fresh one", state.task_id)
     state.url_refreshed = True
-    task = await videos.retrieve(state.task_id)
+    task = await videos._retrieve(state.task_id, options)
     url = ready_for_download(task)
     if url is None:
         raise nothing_to_download(task)

@@ -21,6 +21,11 @@ AnyAPIError                        base; also bad configuration (e.g. no API key
 
 Other statuses (409, 422, 418, ...) raise a plain APIStatusError. Messages and reprs never
 contain request headers, so an API key cannot leak through a traceback or a log line.
+
+`str(error)` holds the server's message or the task's failure reason, then the `note`: the
+library's advice, such as that a create which failed after reaching the gateway may have
+made (and billed) a task. Once `generate()` has created its task, the note of any error of
+this library leaving it names the task and the call that resumes it.
 """
 
 from __future__ import annotations
@@ -77,9 +82,17 @@ class AnyAPIError(Exception):
     """Base class of every error raised by anyapi_sora."""
 
     message: str
+    """What went wrong: the server's message, or the library's own words."""
     note: str | None
+    """Advice shown after the message (e.g. that a task may have been billed), or None."""
 
     def __init__(self, message: str, *, note: str | None = None) -> None:
+        """Make the error; `str()` shows `message`, then `note` when there is one.
+
+        Args:
+            message: What went wrong.
+            note: Advice to show after it.
+        """
         self.message = message
         self.note = note
         super().__init__(self._describe())
@@ -100,8 +113,11 @@ class InvalidParameterError(AnyAPIError, ValueError):
     """An argument was rejected before any request was sent."""
 
     param: str
+    """The argument at fault, e.g. `"duration"` or `"images[0]"`."""
     value: object
+    """The value refused, when the check recorded it (else None)."""
     allowed: tuple[object, ...] | None
+    """The values it takes, when they are a closed list (else None)."""
 
     def __init__(
         self,
@@ -111,6 +127,14 @@ class InvalidParameterError(AnyAPIError, ValueError):
         value: object = None,
         allowed: Iterable[object] | None = None,
     ) -> None:
+        """Make the error: `invalid <param>: <message> (allowed: ...)`.
+
+        Args:
+            param: The argument at fault.
+            message: What is wrong with it, and the fix; default: the value's repr.
+            value: The value refused.
+            allowed: The values it takes, shown in the message.
+        """
         self.param = param
         self.value = value
         self.allowed = tuple(allowed) if allowed is not None else None
@@ -129,6 +153,7 @@ class APIConnectionError(AnyAPIError):
     """The server could not be reached, or the connection broke before a response arrived."""
 
     request: httpx.Request | None
+    """The request that failed (its headers carry the key: never log them)."""
 
     def __init__(
         self,
@@ -137,6 +162,13 @@ class APIConnectionError(AnyAPIError):
         request: httpx.Request | None = None,
         note: str | None = None,
     ) -> None:
+        """Make the error.
+
+        Args:
+            message: What failed, and on which request.
+            request: The request that failed.
+            note: Advice, e.g. that a create may have been billed.
+        """
         self.request = request
         super().__init__(message, note=note)
 
@@ -151,6 +183,7 @@ class APITimeoutError(APIConnectionError, TimeoutError):
         request: httpx.Request | None = None,
         note: str | None = None,
     ) -> None:
+        """Make the error; the arguments are `APIConnectionError`'s."""
         super().__init__(message, request=request, note=note)
 
 
@@ -158,10 +191,16 @@ class APIStatusError(AnyAPIError):
     """The server answered with a non-2xx status."""
 
     status_code: int
+    """The HTTP status of the answer."""
     body: object
+    """The answer's body: the parsed JSON, else the start of its text, or None if empty."""
     code: str | None
+    """The machine-readable error code in the body (`task_not_exist`, `sentinel_block`,
+    `insufficient_user_quota`), if any: match on this rather than on the message."""
     request_id: str | None
+    """The gateway's request id, from a header or the message, to quote to its support."""
     response: httpx.Response | None
+    """The response itself (its request's headers carry the key: never log them)."""
 
     def __init__(
         self,
@@ -174,6 +213,17 @@ class APIStatusError(AnyAPIError):
         response: httpx.Response | None = None,
         note: str | None = None,
     ) -> None:
+        """Make the error; usually made by the client from a response.
+
+        Args:
+            message: The server's message.
+            status_code: The HTTP status.
+            body: The parsed body.
+            code: The error code in the body.
+            request_id: The gateway's request id.
+            response: The response.
+            note: Advice shown after the message.
+        """
         self.status_code = status_code
         self.body = body
         self.code = code
@@ -218,6 +268,7 @@ class RateLimitError(APIStatusError):
     """429: rate limited or upstream saturated; nothing was created, so retrying is safe."""
 
     retry_after: float | None
+    """Seconds the gateway asked to wait (`Retry-After` or `retry-after-ms`), if it did."""
 
     def __init__(
         self,
@@ -231,6 +282,7 @@ class RateLimitError(APIStatusError):
         note: str | None = None,
         retry_after: float | None = None,
     ) -> None:
+        """Make the error; the arguments are `APIStatusError`'s, and `retry_after`."""
         self.retry_after = retry_after
         super().__init__(
             message,
@@ -255,7 +307,9 @@ class ResponseShapeError(AnyAPIError, ValueError):
     """A 2xx response whose body is not the task object the API documents."""
 
     status_code: int | None
+    """The HTTP status of the answer, when known."""
     body_start: str
+    """The start of the body, shortened for a human to read."""
 
     def __init__(
         self,
@@ -265,6 +319,14 @@ class ResponseShapeError(AnyAPIError, ValueError):
         body_start: str = "",
         note: str | None = None,
     ) -> None:
+        """Make the error.
+
+        Args:
+            message: What the body lacks.
+            status_code: The HTTP status.
+            body_start: The start of the body.
+            note: Advice, e.g. that a create may have been billed.
+        """
         self.status_code = status_code
         self.body_start = body_start
         super().__init__(message, note=note)
@@ -273,7 +335,16 @@ class ResponseShapeError(AnyAPIError, ValueError):
     def for_body(
         cls, message: str, body: object, *, status_code: int | None = None
     ) -> ResponseShapeError:
-        """Build the error with the start of ``body`` (any object) rendered for a human."""
+        """Make the error with the start of `body` (any object) rendered for a human.
+
+        Args:
+            message: What the body lacks.
+            body: The body as parsed (or its text).
+            status_code: The HTTP status.
+
+        Returns:
+            The error, not raised.
+        """
         return cls(message, status_code=status_code, body_start=summarize_body(body))
 
     def _describe(self) -> str:
@@ -289,9 +360,17 @@ class VideoGenerationError(AnyAPIError):
     """The video task ended failed or cancelled."""
 
     task: VideoTask
+    """The task as last seen, failed or cancelled."""
     reason: str | None
+    """Why, in the gateway's words (the task's `failure_reason`), or None if it gave none."""
 
     def __init__(self, task: VideoTask, *, reason: str | None = None) -> None:
+        """Make the error: `video task <id> failed: <reason>` (or `was cancelled`).
+
+        Args:
+            task: The failed or cancelled task.
+            reason: Why; default: the task's `failure_reason`.
+        """
         self.task = task
         self.reason = reason if reason is not None else task.failure_reason
         # Compared by value: importing TaskStatus here would be a circular import.
@@ -309,10 +388,20 @@ class WaitTimeoutError(AnyAPIError, TimeoutError):
     """The wait deadline passed before the task finished; the task itself keeps running."""
 
     task_id: str
+    """The id of the task, still running: resume with `wait(task_id)`."""
     task: VideoTask | None
+    """The task as last seen, or None when no poll was answered in time."""
     timeout: float
+    """The deadline that passed, in seconds."""
 
     def __init__(self, task_id: str, *, timeout: float, task: VideoTask | None = None) -> None:
+        """Make the error, naming the task, its last status and how to resume.
+
+        Args:
+            task_id: The task's id.
+            timeout: The deadline that passed, in seconds.
+            task: The task as last seen.
+        """
         self.task_id = task_id
         self.task = task
         self.timeout = timeout
@@ -364,8 +453,16 @@ def make_status_error(
 ) -> APIStatusError:
     """Build the right APIStatusError subclass from an already-read non-2xx response.
 
-    ``body`` becomes the parsed JSON when the body is JSON, else the first ``max_body_chars``
-    characters of the text (``None`` when empty). Never raises.
+    `body` becomes the parsed JSON when the body is JSON, else the first `max_body_chars`
+    characters of the text (None when empty). Never raises.
+
+    Args:
+        response: The non-2xx response, already read.
+        note: Advice to show after the message.
+        max_body_chars: How much of a text body to keep.
+
+    Returns:
+        The error (`RateLimitError` with its `retry_after` for a 429), not raised.
     """
     status_code = response.status_code
     text = _read_text(response)

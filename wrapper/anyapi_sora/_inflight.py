@@ -1,11 +1,16 @@
 """Create requests cut off by their caller: a billed task is never lost without a word.
 
 A create the gateway has received is billed whether or not anyone reads the answer. When
-the caller goes away mid-request (a cancelled task, `asyncio.wait_for`, Ctrl-C):
+the caller goes away mid-request (a cancelled task, `asyncio.wait_for`, a trio cancel
+scope, Ctrl-C):
 
-- the async client lets the request run to its answer in the background and reports the
-  task it made (a WARNING, `client.orphaned_tasks`, `on_orphaned_task`); closing the client
-  waits for such requests, within the request timeout;
+- under asyncio, the async client lets the request run to its answer in the background
+  (the caller's cancellation goes on at once) and reports the task it made (a WARNING,
+  `client.orphaned_tasks`, `on_orphaned_task`); closing the client waits for such
+  requests, within the request timeout;
+- under trio, structured concurrency leaves no background to run in: the request is
+  shielded from the cancellation, which goes on once the answer is in (at most the request
+  timeout later), and the task is reported in the same three ways;
 - the sync client cannot (an interrupted blocking read is gone), so the exception says that
   a task may have been created and how to look for it.
 
@@ -28,6 +33,9 @@ if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable, Coroutine
 
+    import anyio
+
+    from ._create_window import Ticket
     from ._models import VideoTask
     from ._types import OrphanedTaskCallback
 
@@ -36,6 +44,10 @@ logger = logging.getLogger("anyapi_sora")
 BACKGROUND_NOTE = (
     "the create request had already been sent, so it goes on in the background: a task id "
     "it brings back is logged and added to client.orphaned_tasks (close() waits for it)"
+)
+SHIELDED_NOTE = (
+    "the create request had already been sent, so the cancellation waited for its answer: "
+    "a task id it brought back is logged and added to client.orphaned_tasks"
 )
 
 
@@ -50,6 +62,8 @@ class SendTracker:
     sent_at: datetime | None = None
     # The caller is gone: a retry would make a task that nobody asked for any more.
     abandoned: bool = False
+    # The create's slot in the client's create window (see `_create_window`), while held.
+    ticket: Ticket | None = None
 
     def begin(self) -> None:
         self.sending, self.sent = True, False
@@ -100,6 +114,15 @@ def run_sync_create(send: Callable[[SendTracker], VideoTask]) -> VideoTask:
         raise
 
 
+@attrs.define
+class _Outcome:
+    """What a create shielded from its caller's cancellation came to (trio)."""
+
+    done: anyio.Event
+    task: VideoTask | None = None
+    error: Exception | None = None
+
+
 class CreatesInFlight:
     """The async client's creates whose caller was cancelled while the gateway had them."""
 
@@ -112,8 +135,22 @@ class CreatesInFlight:
     def __len__(self) -> int:
         return len(self._pending)
 
-    async def run(self, send: Callable[[SendTracker], Coroutine[Any, Any, VideoTask]]) -> VideoTask:
-        """`send(tracker)`, carried on in the background if the caller is cancelled mid-way."""
+    async def run(
+        self, send: Callable[[SendTracker], Coroutine[Any, Any, VideoTask]], *, bound: float
+    ) -> VideoTask:
+        """`send(tracker)`, finished even if the caller is cancelled mid-way.
+
+        `bound`: how long, in seconds, a cut-off create may still take under trio.
+        """
+        import sniffio
+
+        if sniffio.current_async_library() == "asyncio":
+            return await self._run_in_background(send)
+        return await self._run_shielded(send, bound)
+
+    async def _run_in_background(
+        self, send: Callable[[SendTracker], Coroutine[Any, Any, VideoTask]]
+    ) -> VideoTask:
         # Imported here: asyncio costs a sync-only program ~10 ms at import (see _clock).
         import asyncio
 
@@ -132,6 +169,65 @@ class CreatesInFlight:
             note_uncertain_create(exc, tracker)
             raise
 
+    async def _run_shielded(
+        self, send: Callable[[SendTracker], Coroutine[Any, Any, VideoTask]], bound: float
+    ) -> VideoTask:
+        """Under trio: the create runs in a child task shielded from the caller's
+        cancellation, which the task group holds up until the child is done."""
+        import anyio
+
+        tracker = SendTracker()
+        outcome = _Outcome(anyio.Event())
+        shield = anyio.CancelScope(shield=True)
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._carry, send, tracker, shield, outcome)
+            try:
+                await outcome.done.wait()
+            except anyio.get_cancelled_exc_class() as exc:
+                if outcome.done.is_set():
+                    # Answered just as the cancellation came: the caller will not see it.
+                    if outcome.task is not None:
+                        self._report(outcome.task)
+                elif tracker.may_have_reached_server:
+                    tracker.abandoned = True
+                    shield.deadline = anyio.current_time() + bound
+                    logger.warning(
+                        "create() cancelled after its request was sent: waiting up to %gs "
+                        "for the answer, so that the task it may have billed is not lost",
+                        bound,
+                    )
+                    add_note(exc, SHIELDED_NOTE)
+                else:
+                    shield.cancel()  # still connecting: nothing reached the gateway
+                raise
+        if outcome.error is not None:
+            note_uncertain_create(outcome.error, tracker)
+            raise outcome.error
+        assert outcome.task is not None
+        return outcome.task
+
+    async def _carry(
+        self,
+        send: Callable[[SendTracker], Coroutine[Any, Any, VideoTask]],
+        tracker: SendTracker,
+        shield: anyio.CancelScope,
+        outcome: _Outcome,
+    ) -> None:
+        with shield:
+            try:
+                outcome.task = await send(tracker)
+            except Exception as exc:
+                outcome.error = exc  # raised by the caller, outside the task group
+        outcome.done.set()
+        if not tracker.abandoned:
+            return
+        if outcome.task is not None:
+            self._report(outcome.task)
+        elif outcome.error is not None:
+            logger.warning("a create request whose caller was cancelled failed: %s", outcome.error)
+        else:
+            _warn_unanswered("gave up waiting", tracker)
+
     def _adopt(self, request: asyncio.Future[VideoTask], tracker: SendTracker) -> None:
         tracker.abandoned = True
         self._pending[request] = tracker
@@ -141,18 +237,15 @@ class CreatesInFlight:
         tracker = self._pending.pop(request)
         if request.cancelled():
             why = "close() gave up waiting" if self._giving_up else "the event loop stopped"
-            logger.warning(
-                "%s before the gateway answered a create request sent at %s: a task may have "
-                "been created and billed; check the gateway's recent tasks",
-                why,
-                tracker.when(),
-            )
+            _warn_unanswered(why, tracker)
             return
         exc = request.exception()
         if exc is not None:
             logger.warning("a create request whose caller was cancelled failed: %s", exc)
             return
-        task = request.result()
+        self._report(request.result())
+
+    def _report(self, task: VideoTask) -> None:
         self.orphaned.append(task)
         logger.warning(
             "task %s was created (and billed) after its create() call was cancelled; "
@@ -166,20 +259,20 @@ class CreatesInFlight:
             except Exception:
                 logger.exception("on_orphaned_task failed for task %s", task.id)
 
-    async def settle(self, timeout: float) -> None:
-        """Wait up to `timeout` seconds for the creates still in flight; report the rest."""
+    async def settle(self, seconds: float) -> None:
+        """Wait up to `seconds` for the creates still in flight; report the rest."""
         if not self._pending:
-            return
+            return  # always so under trio: a cut-off create is finished before it returns
         import asyncio
 
         logger.warning(
             "waiting up to %gs for %d create request(s) whose caller was cancelled, so that "
             "the tasks they may have billed are not lost",
-            timeout,
+            seconds,
             len(self._pending),
         )
         try:
-            await asyncio.wait(list(self._pending), timeout=timeout)
+            await asyncio.wait(list(self._pending), timeout=seconds)
         finally:
             # Cancelled ourselves (a second Ctrl-C), or out of time: say what may be lost.
             left = list(self._pending)
@@ -188,3 +281,12 @@ class CreatesInFlight:
                 request.cancel()
             if left:
                 await asyncio.wait(left)
+
+
+def _warn_unanswered(why: str, tracker: SendTracker) -> None:
+    logger.warning(
+        "%s before the gateway answered a create request sent at %s: a task may have "
+        "been created and billed; check the gateway's recent tasks",
+        why,
+        tracker.when(),
+    )

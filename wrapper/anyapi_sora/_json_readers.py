@@ -58,6 +58,16 @@ def first_text(*values: object) -> str | None:
     return None
 
 
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_KEY_WORD = re.compile(r"[a-z0-9]+")
+
+
+def key_words(key: str) -> list[str]:
+    """The words of a JSON key, lower case: ``videoGenerationError`` and
+    ``video_generation_error`` both give ``["video", "generation", "error"]``."""
+    return _KEY_WORD.findall(_CAMEL_BOUNDARY.sub("_", key).lower())
+
+
 _HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 

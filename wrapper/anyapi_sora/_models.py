@@ -32,34 +32,59 @@ __all__ = ["TaskStatus", "VideoTask"]
 
 @attrs.frozen(kw_only=True)
 class VideoTask:
-    """One snapshot of a video task, as returned by create or query.
+    """One snapshot of a video task, as a create or a query returned it.
 
-    Build it with :meth:`from_json`. Every field except ``id`` and ``status`` may be None
-    because gateways omit them freely; ``raw`` keeps the whole body, unknown fields included.
+    Immutable; the client builds it with `from_json` from whatever dialect the gateway
+    speaks. Every field but `id` and `status` may be None, because gateways leave fields
+    out freely; `raw` keeps the whole body, fields this library does not read included.
+    Two snapshots are equal when their fields other than `raw` are.
+
+    Example:
+        ```python
+        task = client.videos.retrieve("sora-2:task_01k9...")
+        if task.succeeded:
+            print(task.video_url)
+        elif not task.done:
+            print(task.status, task.progress)
+        ```
     """
 
-    #: The id create returned, e.g. ``"sora-2:task_01k9..."``; pass it to query/wait.
     id: str
+    """The id create returned, e.g. `"sora-2:task_01k9..."`: keep it to query, wait for
+    or download the task. The client keeps it as create returned it, whatever later
+    queries answer (some gateways drop its `model:` prefix or report another id)."""
     status: TaskStatus
-    #: Percent done, 0-100.
+    """Where the task is, read from the gateway's own word (see `raw_status`)."""
     progress: float | None = None
-    #: Signed and expiring (1 h to 6 days depending on the gateway): download promptly.
+    """Percent done, 0 to 100, from whichever form the gateway sends (`45`, `"45%"`, a 0-1
+    fraction); None when it sends none."""
     video_url: str | None = None
+    """Where to download the video, once completed. Signed and expiring (1 hour to 6 days
+    depending on the gateway): download it promptly (`download()` asks for a fresh one
+    when it has expired)."""
     thumbnail_url: str | None = None
+    """A still image of the video, when the gateway sends one."""
     enhanced_prompt: str | None = None
+    """The prompt as the provider rewrote it, when the gateway sends it."""
     failure_reason: str | None = None
+    """Why the task failed or was cancelled, in the gateway's words."""
     width: int | None = None
+    """The video's width in pixels, when the gateway says."""
     height: int | None = None
-    #: When the status last changed (UTC).
+    """The video's height in pixels, when the gateway says."""
     updated_at: datetime | None = None
+    """When the status last changed (UTC)."""
     created_at: datetime | None = None
+    """When the task was created (UTC)."""
     model: str | None = None
-    #: The status string exactly as the server sent it.
+    """The model that makes the video, from the body or the id's `model:` prefix."""
     raw_status: str | None = None
-    #: True when the provider's moderation blocked the prompt or the output.
+    """The status word exactly as the gateway sent it (`"SUCCESS"`, `"in_progress"`)."""
     moderation_blocked: bool = False
+    """True when the provider's moderation blocked the prompt or the output."""
     # Excluded from eq/hash (dicts are unhashable) and from repr (it can be kilobytes of URLs).
     raw: Mapping[str, Any] = attrs.field(factory=lambda: MappingProxyType({}), eq=False, repr=False)
+    """The whole JSON body the gateway answered with (read-only)."""
 
     @property
     def done(self) -> bool:
@@ -80,16 +105,32 @@ class VideoTask:
     def from_json(
         cls, body: object, *, task_id: str | None = None, http_status: int | None = None
     ) -> VideoTask:
-        """Parse a create or query response body of any known dialect.
+        """Build a task from a create or query response body, in any known dialect.
 
-        ``task_id`` is the id create returned: query responses may drop its ``model:`` prefix
-        or carry another id altogether, and callers must keep using the id they were given.
-        When it is passed, the body need not carry an id. ``http_status`` only goes into the
-        error.
+        Parsing is total: any JSON value either becomes a `VideoTask` or raises
+        `ResponseShapeError`. A status word no rule reads gives `TaskStatus.UNKNOWN`
+        (logged once as a WARNING), never an error.
 
-        Raises ResponseShapeError when ``body`` is not an object with a string ``status`` and
-        an id, or when it says that no task exists (no id, status "error"); never anything
-        else.
+        Args:
+            body: The parsed JSON body of the response.
+            task_id: The id create returned, for a query's body: it becomes `id`, whatever
+                the body says (query answers may drop the id's `model:` prefix or carry
+                another id altogether). Given it, the body need not carry an id.
+            http_status: The response's HTTP status, shown in the error only.
+
+        Returns:
+            The task the body describes.
+
+        Raises:
+            ResponseShapeError: `body` is not an object with a string `status` and an id
+                (unless `task_id` is given), or it says that no task exists (no id,
+                status "error"). Nothing else is raised.
+
+        Example:
+            ```python
+            task = VideoTask.from_json({"id": "sora-2:task_01", "status": "pending"})
+            assert task.status is TaskStatus.PENDING
+            ```
         """
         if not isinstance(body, Mapping):
             raise ResponseShapeError.for_body(

@@ -43,6 +43,9 @@ CREATE_OPTIONS = (
 # needs to hear it once. Bounded, like every memory of what a caller passed.
 _warned_values: set[tuple[str, str]] = set()
 _WARN_LIMIT = 64
+#: Set on the log record of that warning (to the argument's name), so that a front end
+#: which says it in its own words (the command line: ``--size``) can leave this one out.
+OPEN_VALUE_RECORD = "anyapi_sora_open_value"
 
 
 def reject_unknown_options(unknown: Mapping[str, object], known: Sequence[str]) -> None:
@@ -78,6 +81,7 @@ def _warn_unfamiliar(name: str, value: str, known: tuple[str, ...]) -> None:
         name,
         value,
         _listed(known),
+        extra={OPEN_VALUE_RECORD: name},
     )
 
 
@@ -202,4 +206,21 @@ def build_create_body(
     # from_dict, not the constructor: it converts each field as the spec types it (an enum,
     # should a new spec make one), and keeps the fields the spec does not know (style,
     # storyboard, character_url, ...) as additional properties that pass through.
-    return CreateVideoBody.from_dict(fields)
+    try:
+        return CreateVideoBody.from_dict(fields)
+    except (ValueError, TypeError) as exc:
+        # A regenerated spec may close a value kept open here (orientation as an enum): the
+        # model refuses it from deep inside; say which field, before any request.
+        field = next((n for n in (*_OPEN_FIELDS, *fields) if repr(fields[n]) in str(exc)), None)
+        if field is None:
+            raise InvalidParameterError(
+                "request", f"the API's spec does not allow this request ({exc})"
+            ) from None
+        raise InvalidParameterError(
+            field,
+            f"the API's spec does not allow {fields[field]!r} here ({exc})",
+            value=fields[field],
+        ) from None
+
+
+_OPEN_FIELDS = ("orientation", "size", "model")

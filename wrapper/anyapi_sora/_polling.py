@@ -34,6 +34,7 @@ MIN_POLL_DELAY = 1.0
 FAILURE_DELAY = 2.0
 
 ProgressCallback = Callable[[VideoTask], object]
+"""`on_progress` of `wait()` and `generate()`: called with each new state of the task."""
 
 
 def check_wait_options(timeout: float | None, poll_interval: float | None) -> None:

@@ -18,16 +18,22 @@ from ._http import (
     DeadlineStream,
     check_response,
     connection_error,
+    deadline_passed,
     describe,
     json_body,
     replaying,
 )
+from ._options import NO_OPTIONS
+from ._pacer import after_failure
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ._http import RequestSettings
     from ._inflight import SendTracker
+    from ._models import VideoTask
+    from ._options import CallOptions
+    from ._pacer import Pacer
 
 logger = logging.getLogger("anyapi_sora")
 
@@ -42,10 +48,16 @@ def not_retried_for_a_gone_caller(failure: Exception) -> AnyAPIError:
 class SyncSender:
     """Sends API requests on the client's ``httpx.Client`` with the retry policy."""
 
-    def __init__(self, http: Callable[[], httpx.Client], settings: RequestSettings) -> None:
+    def __init__(
+        self,
+        http: Callable[[], httpx.Client],
+        settings: RequestSettings,
+        pacer: Pacer | None = None,
+    ) -> None:
         # Asked for on every request: the client refuses once it is closed.
         self._http = http
         self.settings = settings
+        self.pacer = pacer
 
     def _send_once(
         self,
@@ -55,6 +67,46 @@ class SyncSender:
         idempotent: bool,
         tracker: SendTracker | None = None,
         deadline: float = math.inf,
+    ) -> httpx.Response:
+        pacer = self.pacer
+        if pacer is None:
+            return self._send(http, request, idempotent, tracker, deadline)
+        create = not idempotent
+        generation = pacer.generation
+        try:
+            if create and tracker is not None and tracker.ticket is None:
+                tracker.ticket = pacer.creates.acquire()
+            generation = self._take_turn(pacer, create, deadline)
+            response = self._send(http, request, idempotent, tracker, deadline)
+        except BaseException as exc:
+            after_failure(pacer, exc, create=create, generation=generation, tracker=tracker)
+            raise
+        pacer.succeeded()
+        return response
+
+    def _take_turn(self, pacer: Pacer, create: bool, deadline: float) -> int:
+        """Sleep until the pacer lets this request go; the pacer's generation then.
+
+        A turn taken before the pacer slowed down (a 429 meanwhile) is taken again: it was
+        given at the old, too fast, rate.
+        """
+        clock = self.settings.clock
+        while True:
+            generation = pacer.generation
+            delay = pacer.delay(create=create)
+            if delay <= 0:
+                return generation
+            clock.sleep(min(delay, deadline - clock.monotonic()))
+            if pacer.generation == generation or clock.monotonic() >= deadline:
+                return pacer.generation
+
+    def _send(
+        self,
+        http: httpx.Client,
+        request: httpx.Request,
+        idempotent: bool,
+        tracker: SendTracker | None,
+        deadline: float,
     ) -> httpx.Response:
         started = time.perf_counter()
         if logger.isEnabledFor(logging.DEBUG):
@@ -82,10 +134,15 @@ class SyncSender:
         return check_response(response, idempotent=idempotent, started=started)
 
     def request_json(
-        self, kwargs: dict[str, Any], *, idempotent: bool, tracker: SendTracker | None = None
+        self,
+        kwargs: dict[str, Any],
+        *,
+        idempotent: bool,
+        tracker: SendTracker | None = None,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         http = self._http()
-        request = self.settings.build(http, kwargs, tracker=tracker)
+        request = self.settings.build(http, kwargs, tracker=tracker, options=options)
         try:
             response = self._send_once(http, request, idempotent=idempotent, tracker=tracker)
         except Exception as exc:
@@ -121,7 +178,11 @@ class SyncSender:
         return retrying(attempt)
 
     def send_single(
-        self, kwargs: dict[str, Any], *, deadline: float = math.inf
+        self,
+        kwargs: dict[str, Any],
+        *,
+        deadline: float = math.inf,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         """One attempt of an idempotent request, answered by `deadline` (on the client's clock).
 
@@ -129,19 +190,28 @@ class SyncSender:
         """
         http = self._http()
         time_left = deadline - self.settings.clock.monotonic()
-        request = self.settings.build(http, kwargs, time_left=time_left)
+        request = self.settings.build(http, kwargs, time_left=time_left, options=options)
         response = self._send_once(http, request, idempotent=True, deadline=deadline)
         return json_body(response, idempotent=True), response.status_code
+
+    def settle_create(self, tracker: SendTracker, task: VideoTask | None) -> None:
+        settle_create(self.pacer, tracker, task)
 
 
 class AsyncSender:
     """Sends API requests on the client's ``httpx.AsyncClient`` with the retry policy."""
 
-    def __init__(self, http: Callable[[], httpx.AsyncClient], settings: RequestSettings) -> None:
+    def __init__(
+        self,
+        http: Callable[[], httpx.AsyncClient],
+        settings: RequestSettings,
+        pacer: Pacer | None = None,
+    ) -> None:
         # Asked for on every request: the client refuses once closed, and moves to a new
         # event loop.
         self._http = http
         self.settings = settings
+        self.pacer = pacer
 
     async def _send_once(
         self,
@@ -152,6 +222,42 @@ class AsyncSender:
         tracker: SendTracker | None = None,
         deadline: float = math.inf,
     ) -> httpx.Response:
+        pacer = self.pacer
+        if pacer is None:
+            return await self._send(http, request, idempotent, tracker, deadline)
+        create = not idempotent
+        generation = pacer.generation
+        try:
+            if create and tracker is not None and tracker.ticket is None:
+                tracker.ticket = await pacer.creates.aacquire()
+            generation = await self._take_turn(pacer, create, deadline)
+            response = await self._send(http, request, idempotent, tracker, deadline)
+        except BaseException as exc:
+            after_failure(pacer, exc, create=create, generation=generation, tracker=tracker)
+            raise
+        pacer.succeeded()
+        return response
+
+    async def _take_turn(self, pacer: Pacer, create: bool, deadline: float) -> int:
+        """Sleep until the pacer lets this request go (see `SyncSender._take_turn`)."""
+        clock = self.settings.clock
+        while True:
+            generation = pacer.generation
+            delay = pacer.delay(create=create)
+            if delay <= 0:
+                return generation
+            await clock.asleep(min(delay, deadline - clock.monotonic()))
+            if pacer.generation == generation or clock.monotonic() >= deadline:
+                return pacer.generation
+
+    async def _send(
+        self,
+        http: httpx.AsyncClient,
+        request: httpx.Request,
+        idempotent: bool,
+        tracker: SendTracker | None,
+        deadline: float,
+    ) -> httpx.Response:
         started = time.perf_counter()
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s", describe(request))
@@ -161,10 +267,7 @@ class AsyncSender:
             if math.isfinite(deadline):
                 response = await http.send(request, stream=True)
                 try:
-                    response.stream = DeadlineStream(
-                        response.stream, request, self.settings.clock, deadline
-                    )
-                    await response.aread()
+                    await self._read_by(response, deadline)
                 finally:
                     await response.aclose()
             else:
@@ -177,11 +280,36 @@ class AsyncSender:
             tracker.end()
         return check_response(response, idempotent=idempotent, started=started)
 
+    async def _read_by(self, response: httpx.Response, deadline: float) -> None:
+        """Read the body, failing with a read timeout once `deadline` passes.
+
+        A cancel scope ends the read at the deadline (in real time, and when a chunk comes
+        in past it by the client's clock), from inside the socket read. Raising between
+        chunks instead would leave httpx's body generators suspended, which trio reports
+        as a ResourceWarning on every wait that ends at its deadline.
+        """
+        import anyio
+
+        clock = self.settings.clock
+        scope = anyio.move_on_after(max(0.0, deadline - clock.monotonic()))
+        response.stream = DeadlineStream(
+            response.stream, response.request, clock, deadline, on_passed=scope.cancel
+        )
+        with scope:
+            await response.aread()
+        if scope.cancelled_caught:
+            raise deadline_passed(response.request)
+
     async def request_json(
-        self, kwargs: dict[str, Any], *, idempotent: bool, tracker: SendTracker | None = None
+        self,
+        kwargs: dict[str, Any],
+        *,
+        idempotent: bool,
+        tracker: SendTracker | None = None,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         http = self._http()
-        request = self.settings.build(http, kwargs, tracker=tracker)
+        request = self.settings.build(http, kwargs, tracker=tracker, options=options)
         try:
             response = await self._send_once(http, request, idempotent=idempotent, tracker=tracker)
         except Exception as exc:
@@ -221,7 +349,11 @@ class AsyncSender:
         return response
 
     async def send_single(
-        self, kwargs: dict[str, Any], *, deadline: float = math.inf
+        self,
+        kwargs: dict[str, Any],
+        *,
+        deadline: float = math.inf,
+        options: CallOptions = NO_OPTIONS,
     ) -> tuple[object, int]:
         """One attempt of an idempotent request, answered by `deadline` (on the client's clock).
 
@@ -229,6 +361,21 @@ class AsyncSender:
         """
         http = self._http()
         time_left = deadline - self.settings.clock.monotonic()
-        request = self.settings.build(http, kwargs, time_left=time_left)
+        request = self.settings.build(http, kwargs, time_left=time_left, options=options)
         response = await self._send_once(http, request, idempotent=True, deadline=deadline)
         return json_body(response, idempotent=True), response.status_code
+
+    def settle_create(self, tracker: SendTracker, task: VideoTask | None) -> None:
+        settle_create(self.pacer, tracker, task)
+
+
+def settle_create(pacer: Pacer | None, tracker: SendTracker, task: VideoTask | None) -> None:
+    """After a create call: its task runs now (or, with no task, its slot is free again)."""
+    ticket = tracker.ticket
+    if pacer is None or ticket is None:
+        return
+    tracker.ticket = None
+    if task is not None:
+        pacer.creates.created(ticket, task.id)
+    else:
+        pacer.creates.release(ticket)

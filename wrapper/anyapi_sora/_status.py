@@ -33,17 +33,28 @@ logger = logging.getLogger("anyapi_sora")
 
 
 class TaskStatus(str, enum.Enum):
-    """Where a video task is in its life, normalised from the gateway's many spellings."""
+    """Where a video task is in its life, normalised from the gateway's many spellings.
+
+    A `str` enum: `TaskStatus.COMPLETED == "completed"`, and `str()` gives the value on
+    every Python. Only COMPLETED, FAILED and CANCELLED end a wait (`is_terminal`).
+    """
 
     PENDING = "pending"
+    """Accepted, not started."""
     QUEUED = "queued"
+    """Waiting in the provider's queue."""
     PROCESSING = "processing"
+    """Being made."""
     COMPLETED = "completed"
+    """Done: the video is ready."""
     FAILED = "failed"
+    """Ended without a video; `VideoTask.failure_reason` says why."""
     CANCELLED = "cancelled"
-    # A status we do not recognise. Deliberately not terminal: guessing "failed" would abandon
-    # a task the user has paid for, while guessing "running" only costs more polling.
+    """Cancelled before it made a video."""
+    # Deliberately not terminal: guessing "failed" would abandon a task the user has paid
+    # for, while guessing "running" only costs more polling.
     UNKNOWN = "unknown"
+    """A word no rule reads (or a stage that is not the end): polling goes on."""
 
     def __str__(self) -> str:
         # Same on every Python: (str, Enum) changed str()/format() between 3.10 and 3.12.
@@ -56,10 +67,27 @@ class TaskStatus(str, enum.Enum):
 
     @classmethod
     def parse(cls, raw: object) -> TaskStatus:
-        """Map any server status word to a member by the table, then by its stems; never raises.
+        """Map any status word a gateway sends to a member; never raises.
 
-        A word that only says a stage completed gives UNKNOWN here; ``VideoTask.from_json``
-        also looks at the body for the video before deciding.
+        The word is read by a table of known words in any case and spelling (`SUCCESS`,
+        `NOT_START`, `in-progress`), then by its stems (`task_succeeded`,
+        `upload_failed`). A negated or hedged word (`not_finished`, `failed_retrying`) and
+        any other word give UNKNOWN, logged once as a WARNING. A word that only says a
+        stage completed (`render_done`) gives UNKNOWN here; `VideoTask.from_json` also
+        looks for the video in the body before deciding.
+
+        Args:
+            raw: The status as sent (anything: a non-string gives UNKNOWN), or a member,
+                returned as it is.
+
+        Returns:
+            The member the word means.
+
+        Example:
+            ```python
+            assert TaskStatus.parse("SUCCESS") is TaskStatus.COMPLETED
+            assert TaskStatus.parse("in-progress") is TaskStatus.PROCESSING
+            ```
         """
         if isinstance(raw, TaskStatus):
             return raw

@@ -6,8 +6,10 @@ One place for the defaults, so that the four signatures that repeat them cannot 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal
+
+import httpx
 
 if TYPE_CHECKING:
     from ._models import VideoTask
@@ -28,3 +30,12 @@ DEFAULT_WAIT_TIMEOUT = 1800.0
 
 OrphanedTaskCallback = Callable[["VideoTask"], object]
 """Called with each task whose create answered after its caller had been cancelled."""
+
+Headers = Mapping[str, str]
+"""Request headers: `default_headers` on the clients, `extra_headers` on each call."""
+
+Query = Mapping[str, str | int | float | bool]
+"""Query parameters: `default_query` on the clients, `extra_query` on each call."""
+
+RequestTimeout = float | httpx.Timeout
+"""Seconds for each phase of a request (connect at most 10 s), or an `httpx.Timeout`."""

@@ -16,6 +16,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from ._json_readers import Path, at, http_url, is_mapping
+from ._json_readers import key_words as _key_words
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -189,13 +190,7 @@ _NOT_VIDEO_EXTENSIONS = frozenset(
     }
 )
 
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_KEY_WORD = re.compile(r"[a-z0-9]+")
 _URL_EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})$")
-
-
-def _key_words(key: str) -> list[str]:
-    return _KEY_WORD.findall(_CAMEL_BOUNDARY.sub("_", key).lower())
 
 
 def _names_something_else(words: list[str]) -> bool:

@@ -41,13 +41,22 @@ class Result:
     stderr: str
 
     def json(self) -> Any:
-        """The single JSON document the command printed on stdout."""
-        lines = self.stdout.splitlines()
+        """The single JSON document the command printed on stdout (batch's closing summary
+        line aside)."""
+        lines = [line for line in self.stdout.splitlines() if not line.startswith('{"summary"')]
         assert len(lines) == 1, f"expected one line of JSON, got {self.stdout!r}"
         return json.loads(lines[0])
 
     def json_lines(self) -> list[Any]:
-        return [json.loads(line) for line in self.stdout.splitlines()]
+        """The JSON lines printed on stdout, without `batch`'s closing summary line."""
+        lines = [json.loads(line) for line in self.stdout.splitlines()]
+        return [line for line in lines if not (isinstance(line, dict) and "summary" in line)]
+
+    def json_summary(self) -> Any:
+        """The closing `{"summary": ...}` line of `batch --json`."""
+        *_, last = [json.loads(line) for line in self.stdout.splitlines()]
+        assert set(last) == {"summary"}, last
+        return last["summary"]
 
     def __str__(self) -> str:
         return f"exit {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"

@@ -496,7 +496,8 @@ def test_a_create_refused_by_the_library_is_journaled_as_not_created(
     )  # fmt: skip
 
     assert code == 1
-    row = json.loads(capsys.readouterr().out)
+    row, summary = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert set(summary) == {"summary"}
     assert row["state"] == "not_created"
     assert "--extra n" in row["error"]  # the command line's words, not the library's
     events = [e["event"] for e in journal_events(out)]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from typing import ClassVar
 
+import filelock
 import pytest
 from anyapi_sora.cli._exit_codes import UsageProblem
-from anyapi_sora.cli._journal import JOURNAL_NAME, Journal, State
+from anyapi_sora.cli._journal import JOURNAL_NAME, LOCK_NAME, Journal, State
 
 
 def _lines(folder):
@@ -113,9 +116,77 @@ def test_unknown_events_and_garbage_lines_do_not_break_loading(tmp_path):
         assert journal.skipped == [2, 3]
 
 
-@pytest.mark.skipif(os.name == "nt", reason="flock is POSIX")
 def test_a_second_journal_on_the_same_folder_is_refused(tmp_path):
-    with Journal(tmp_path), pytest.raises(UsageProblem, match="another anyapi-sora batch"):
+    with Journal(tmp_path), pytest.raises(UsageProblem) as refused:
         Journal(tmp_path)
+    assert str(refused.value) == (
+        f"another anyapi-sora batch is running in {tmp_path}; wait for it or stop it first"
+    )
     with Journal(tmp_path):  # released on close
         pass
+
+
+def test_the_folder_is_locked_whatever_the_platform(tmp_path, monkeypatch):
+    # No platform skips the lock: on Windows, too, a second batch would bill every prompt
+    # again. (filelock picks its Windows lock when it is imported, which has happened.)
+    monkeypatch.setattr(sys, "platform", "win32")
+
+    with Journal(tmp_path), pytest.raises(UsageProblem, match="another anyapi-sora batch"):
+        Journal(tmp_path)
+
+
+class RecordingLock(filelock.FileLock):
+    """filelock's lock for this platform, noting what the journal asks of it."""
+
+    calls: ClassVar[list[tuple[str, str, float]]] = []
+
+    def acquire(self, *args, **kwargs):
+        self.calls.append(("acquire", self.lock_file, self.timeout))
+        return super().acquire(*args, **kwargs)
+
+    def release(self, *args, **kwargs):
+        self.calls.append(("release", self.lock_file, self.timeout))
+        return super().release(*args, **kwargs)
+
+
+def test_the_lock_is_filelocks_on_a_file_of_its_own_taken_without_waiting(tmp_path, monkeypatch):
+    # Through filelock's FileLock, which is msvcrt's lock on Windows; not fcntl by hand.
+    RecordingLock.calls.clear()
+    monkeypatch.setattr(filelock, "FileLock", RecordingLock)
+    lock_file = str(tmp_path / LOCK_NAME)
+
+    with Journal(tmp_path) as journal:
+        assert RecordingLock.calls == [("acquire", lock_file, 0)]
+        journal.append("creating", "k")
+    assert RecordingLock.calls[-1] == ("release", lock_file, 0)
+    # The journal itself stays unlocked: Windows' locks are mandatory, and would stop reads.
+    assert (tmp_path / JOURNAL_NAME).read_text().count("\n") == 1
+
+
+def test_any_filelock_backend_will_do(tmp_path, monkeypatch):
+    # SoftFileLock (a marker file, for systems without OS locks) has other mechanics than
+    # the flock used here; the journal must depend on filelock's API only.
+    monkeypatch.setattr(filelock, "FileLock", filelock.SoftFileLock)
+
+    with Journal(tmp_path), pytest.raises(UsageProblem, match="another anyapi-sora batch"):
+        Journal(tmp_path)
+    with Journal(tmp_path):
+        pass
+
+
+def test_the_lock_is_let_go_when_opening_the_journal_fails(tmp_path):
+    (tmp_path / JOURNAL_NAME).mkdir()  # not a file: os.open fails after the lock is taken
+    with pytest.raises((IsADirectoryError, PermissionError)):
+        Journal(tmp_path)
+    (tmp_path / JOURNAL_NAME).rmdir()
+
+    with Journal(tmp_path):
+        pass
+
+
+def test_without_filelock_the_batch_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "filelock", None)  # as if it were not installed
+
+    with pytest.raises(UsageProblem, match=r"pip install 'anyapi-sora\[cli\]'"):
+        Journal(tmp_path)
+    assert not (tmp_path / JOURNAL_NAME).exists()

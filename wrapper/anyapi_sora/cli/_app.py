@@ -12,7 +12,15 @@ import click
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
 from ._batch_command import batch
 from ._commands import create, download, generate, status, wait
-from ._exit_codes import EXIT_CODES_HELP, FAILED, INTERRUPTED, OK, TERMINATED, CommandError
+from ._exit_codes import (
+    EXIT_CODES_HELP,
+    FAILED,
+    INTERRUPTED,
+    OK,
+    TERMINATED,
+    USAGE,
+    CommandError,
+)
 from ._interrupts import handle_sigterm, terminated
 from ._logging import configure_logging
 from ._messages import shorten_long_words
@@ -26,7 +34,18 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
+class _Group(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # No command at all is a usage error: the help on stderr, exit 2. Click 8.2+ does
+        # this itself; 8.1 printed the help on stdout and exited 0, as if it had worked.
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            click.echo(ctx.get_help(), err=True, color=ctx.color)
+            ctx.exit(USAGE)
+        return super().parse_args(ctx, args)
+
+
 @click.group(
+    cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EXIT_CODES_HELP,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +31,11 @@ from ._progress import BatchProgress
 from ._session import MOCK_ORIGIN
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import AsyncIterator, Mapping
 
     from .._client import AsyncAnyAPI
     from .._models import VideoTask
+    from .._pacer import Pacer
     from ._batch_input import BatchEntry
     from ._session import Session
 
@@ -78,6 +80,8 @@ class BatchRunner:
         #: Where this run makes tasks (scheme://host:port, or "mock"); set by `run`.
         self.origin = ""
         self._base_url: str | None = None
+        #: The client's pacer (None with pacing off): how the gateway's limits were met.
+        self.pacer: Pacer | None = None
 
     # Deciding what to do
 
@@ -166,6 +170,7 @@ class BatchRunner:
         limit = asyncio.Semaphore(self.concurrency)
         self.breaker = CreateBreaker(self.max_unknown)
         already = len(self.entries) - len(todo)
+        self.pacer = client._sender.pacer
         async with client, httpx.AsyncClient(timeout=30.0, follow_redirects=True) as thumbnails:
             self._thumbnails = thumbnails
             with BatchProgress(self.reporter, total=len(self.entries), done=already) as progress:
@@ -204,7 +209,27 @@ class BatchRunner:
         if record.state in (State.COMPLETED, State.DOWNLOADED):
             await self._download(entry, record, task, client, progress, label)
 
+    @contextlib.asynccontextmanager
+    async def _room_for_a_task(self) -> AsyncIterator[None]:
+        """Wait for room in the client's create window (learnt from the gateway's refusals:
+        at most as many tasks as it runs at once), held for the create that follows.
+
+        Taken before the create is journaled, so that a prompt the journal says is being
+        created never waits for room: a crash then would call it "maybe billed".
+        """
+        if self.pacer is None:
+            yield
+            return
+        async with self.pacer.creates.reserve():
+            yield
+
     async def _create(
+        self, entry: BatchEntry, client: AsyncAnyAPI, progress: BatchProgress, label: str
+    ) -> VideoTask | None:
+        async with self._room_for_a_task():
+            return await self._create_in_room(entry, client, progress, label)
+
+    async def _create_in_room(
         self, entry: BatchEntry, client: AsyncAnyAPI, progress: BatchProgress, label: str
     ) -> VideoTask | None:
         kwargs = entry.create_kwargs(self.defaults)

@@ -22,6 +22,7 @@ from ._options import (
     mock_option,
     poll_interval_option,
     timeout_option,
+    unfamiliar_line_values,
 )
 from ._session import GlobalOptions, Session
 
@@ -145,6 +146,8 @@ def batch(
                     session.reporter.info(
                         f"using the settings recorded in {journal.path}: {' '.join(used)}"
                     )
+            for warning in unfamiliar_line_values((e.line, e.options) for e in entries):
+                session.reporter.warn(f"Warning: {warning}")
             runner = BatchRunner(
                 session,
                 journal,

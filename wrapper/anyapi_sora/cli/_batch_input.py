@@ -19,7 +19,7 @@ import attrs
 from .._exceptions import InvalidParameterError
 from .._params import build_create_body
 from ._exit_codes import UsageProblem
-from ._options import loads_finite
+from ._options import OPEN_OPTIONS, OPEN_VALUE_LIMIT, loads_finite, open_value_problem
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 LINE_OPTIONS = ("model", "orientation", "size", "duration", "images", "watermark", "private")
 LINE_FIELDS = frozenset({"prompt", "extra", "out", *LINE_OPTIONS})
 # Names the batch itself writes in the output folder.
-RESERVED_NAMES = frozenset({"index.html", "journal.jsonl", "thumbnails"})
+RESERVED_NAMES = frozenset({"index.html", "journal.jsonl", ".journal.lock", "thumbnails"})
 _SLUG_WORDS = re.compile(r"[a-z0-9]+")
 _MAX_PROBLEMS_SHOWN = 20
 
@@ -101,6 +101,11 @@ def _parse_json_line(text: str) -> tuple[str, dict[str, Any], dict[str, Any], st
     if not isinstance(prompt, str) or not prompt.strip():
         raise ValueError('"prompt" must be a non-empty string')
     options = {name: data[name] for name in LINE_OPTIONS if name in data}
+    for name, known in OPEN_OPTIONS.items():
+        # As on the command line; the library refuses an empty value or a control character.
+        value = options.get(name)
+        if isinstance(value, str) and len(value) > OPEN_VALUE_LIMIT:
+            raise ValueError(f'"{name}": {open_value_problem(value, known)}')
     if isinstance(options.get("images"), str):
         options["images"] = [options["images"]]
     extra = data.get("extra", {})

@@ -117,6 +117,10 @@ def summarize(
     console.print(table)
     totals = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
     runner.reporter.info(f"{totals}. Gallery: {gallery}")
+    pacing = pacing_summary(runner)
+    runner.reporter.info(_pacing_line(pacing))
+    if runner.session.as_json:
+        runner.session.emit({"summary": {"states": counts, **pacing}})
     if runner.stopped_creating is not None:
         reason = runner.session.describe(runner.stopped_creating)
         runner.reporter.error(f"stopped creating tasks: {runner.session.options.redact(reason)}")
@@ -140,3 +144,41 @@ def _row_json(runner: BatchRunner, record: Record, entry: BatchEntry) -> dict[st
         "failure_reason": record.failure_reason,
         "error": record.error,
     }
+
+
+def pacing_summary(runner: BatchRunner) -> dict[str, Any]:
+    """How this run met the gateway's limits: the tasks it ran at once, what was refused."""
+    pacer = runner.pacer
+    concurrency = runner.concurrency
+    if pacer is None:
+        return {
+            "concurrency": concurrency,
+            "effective_concurrency": concurrency,
+            "peak_running": None,
+            "refusals": {"create": 0, "query": 0},
+        }
+    window = pacer.creates
+    # What the gateway had room for when it last refused a create (or the caller's cap).
+    limit = window.learnt
+    effective = concurrency if limit == float("inf") else max(1, min(concurrency, int(limit)))
+    return {
+        "concurrency": concurrency,
+        "effective_concurrency": effective,
+        "peak_running": window.peak_running,
+        "refusals": {"create": pacer.refusals["create"], "query": pacer.refusals["query"]},
+    }
+
+
+def _pacing_line(pacing: dict[str, Any]) -> str:
+    refusals = pacing["refusals"]
+    refused = refusals["create"] + refusals["query"]
+    at_once = (
+        f"{pacing['effective_concurrency']} task(s) at once (--concurrency {pacing['concurrency']})"
+    )
+    if not refused:
+        return f"Concurrency: {at_once}; the gateway refused nothing for saturation."
+    return (
+        f"Concurrency: {at_once}: the gateway refused {refused} request(s) for saturation "
+        f"({refusals['create']} create(s), {refusals['query']} quer(ies)), and creates were "
+        "kept within what it had room for."
+    )

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from click.core import ParameterSource
 
-from .._params import ORIENTATIONS, SIZES
 from ._exit_codes import UsageProblem
 from ._journal import Record, State
 from ._messages import echo
@@ -89,12 +88,9 @@ def _show(value: object) -> str:
 
 def _valid(name: str, value: object) -> bool:
     """A recorded value this version can use (the journal is a file anyone can edit)."""
-    if name in ("model",):
+    if name in ("model", "orientation", "size"):
+        # Open values, as on the command line: the gateway decides which it takes.
         return isinstance(value, str) and bool(value.strip())
-    if name == "orientation":
-        return value in ORIENTATIONS
-    if name == "size":
-        return value in SIZES
     if name in ("duration", "concurrency", "max_unknown_creates"):
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0
     if name in ("watermark", "private"):

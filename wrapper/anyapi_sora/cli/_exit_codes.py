@@ -17,7 +17,8 @@ TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process killed by it
 EXIT_CODES_HELP = """\b
 Exit codes:
   0    success
-  1    API error, or the video task failed (the reason is printed)
+  1    API error, or the video task failed (the reason is printed); the
+       message says whether a task may exist (a refused create made none)
   2    usage error: bad option or input, no API key, unusable --out;
        only ever before anything is created, so nothing was billed
   3    timed out waiting (--timeout); the task keeps running: resume with

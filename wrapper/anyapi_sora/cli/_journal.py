@@ -44,7 +44,12 @@ from ._exit_codes import UsageProblem
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from filelock import BaseFileLock
+
 JOURNAL_NAME = "journal.jsonl"
+#: Held by the batch that has the folder; never deleted on POSIX, so that every batch
+#: locks the same file (see filelock).
+LOCK_NAME = ".journal.lock"
 FORMAT_VERSION = 1
 #: The key of events about the whole batch rather than one prompt.
 BATCH_KEY = ""
@@ -152,18 +157,29 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _lock(fd: int, folder: Path) -> None:
-    """One batch per folder at a time: two would both create the same prompts."""
-    if sys.platform == "win32":  # pragma: no cover - msvcrt locks are mandatory, skip them
-        return
-    import fcntl
+def _lock_folder(folder: Path) -> BaseFileLock:
+    """One batch per folder at a time: two would both create (and bill) the same prompts.
 
+    The lock is filelock's (flock on POSIX, msvcrt.locking on Windows) on a file of its own:
+    a lock on the journal itself would be mandatory on Windows and stop its own reads. The
+    OS lets go of it when the process ends, so a crashed batch never leaves the folder locked.
+    """
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        # Here rather than at the top: only `batch` needs it, so other commands start faster.
+        from filelock import FileLock, Timeout
+    except ImportError:
+        raise UsageProblem(
+            "anyapi-sora batch needs filelock, part of the cli extra: "
+            "pip install 'anyapi-sora[cli]'"
+        ) from None
+    lock = FileLock(folder / LOCK_NAME, timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
         raise UsageProblem(
             f"another anyapi-sora batch is running in {folder}; wait for it or stop it first"
         ) from None
+    return lock
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -189,15 +205,19 @@ class Journal:
         #: Lines that could not be read (besides a torn last line): shown to the user.
         self.skipped: list[int] = []
         folder.mkdir(parents=True, exist_ok=True)
-        existed = self.path.exists()
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        self._lock = _lock_folder(folder)
         try:
-            _lock(self._fd, folder)
+            existed = self.path.exists()
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        except BaseException:
+            self._lock.release()
+            raise
+        try:
             if not existed:
                 _fsync_folder(folder)
             self._needs_newline = self._load()
         except BaseException:
-            os.close(self._fd)
+            self.close()
             raise
 
     def _load(self) -> bool:
@@ -261,8 +281,10 @@ class Journal:
         self._fold(data)
 
     def close(self) -> None:
+        """Close the journal, then let the next batch have the folder."""
         with contextlib.suppress(OSError):
             os.close(self._fd)
+        self._lock.release()
 
     def __enter__(self) -> Journal:
         return self

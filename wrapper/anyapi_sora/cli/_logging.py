@@ -7,6 +7,8 @@ import re
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from .._params import OPEN_VALUE_RECORD
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -34,6 +36,12 @@ class SecretRedactor:
             if secret in text:
                 text = text.replace(secret, REDACTED)
         return _BEARER.sub(r"\1" + REDACTED, text)
+
+
+def _not_said_by_the_command(record: logging.LogRecord) -> bool:
+    """False for the library's warning about an unfamiliar --model/--orientation/--size
+    value: the command says it itself, in its own words (`--size 'medium'`)."""
+    return not hasattr(record, OPEN_VALUE_RECORD)
 
 
 class RedactingFilter(logging.Filter):
@@ -95,6 +103,7 @@ def configure_logging(*, verbose: bool, redact: SecretRedactor) -> logging.Handl
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
     )
+    handler.addFilter(_not_said_by_the_command)
     handler.addFilter(RedactingFilter(redact))
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.WARNING)

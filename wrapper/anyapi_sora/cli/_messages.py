@@ -17,6 +17,7 @@ from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     InvalidParameterError,
+    TaskNotCreatedError,
     WaitTimeoutError,
 )
 from .._retry import was_not_sent
@@ -94,6 +95,14 @@ def option_for(param: str) -> str:
     return _OPTIONS.get(base, f"--{base.replace('_', '-')}")
 
 
+def unfamiliar_value(where: str, known: tuple[str, ...]) -> str:
+    """The warning for a value other than the documented ones (`where`: `--size 'medium'`)."""
+    return (
+        f"{where} is not one of the documented values ({', '.join(known)}); it is sent as "
+        "given: the gateway decides whether it takes it"
+    )
+
+
 def library_message(exc: BaseException) -> str:
     """The error's text without the note the library adds for Python callers."""
     text = str(exc) or type(exc).__name__
@@ -161,7 +170,9 @@ def wait_timeout(exc: WaitTimeoutError) -> str:
 
 def certainly_not_created(exc: BaseException) -> bool:
     """True when a failed create cannot have made (and billed) a task."""
-    if isinstance(exc, InvalidParameterError):
+    if isinstance(exc, (InvalidParameterError, TaskNotCreatedError)):
+        # TaskNotCreatedError: the gateway answered "no task" (an empty id, status "error"),
+        # with HTTP 500 or even 200 on some gateways; its status says nothing about a task.
         return True
     if isinstance(exc, APIStatusError):
         # 4xx: refused (bad input, key, quota, rate limit). 5xx may have started a task.

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .._params import CREATE_OPTIONS, ORIENTATIONS, SIZES
-from ._messages import echo, option_for
+from .._params import CREATE_OPTIONS, MODELS, ORIENTATIONS, SIZES
+from ._messages import echo, option_for, unfamiliar_value
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -130,27 +133,124 @@ class Seconds(click.FloatRange):
         return number
 
 
+# The create options whose values are open: their documented values are hints.
+OPEN_OPTIONS: dict[str, tuple[str, ...]] = {
+    "model": MODELS,
+    "orientation": ORIENTATIONS,
+    "size": SIZES,
+}
+# Longer than any model name, size or orientation a gateway takes: past it, the value is a
+# slip (a pasted prompt), refused before anything is sent.
+OPEN_VALUE_LIMIT = 100
+_LINES_SHOWN = 10
+
+
+def open_value_problem(value: str, known: tuple[str, ...]) -> str | None:
+    """Why `value` cannot be a model, orientation or size for any gateway, or None."""
+    example = f"such as {known[0]!r}"
+    if not value.strip():
+        return f"expected a value {example}, got {echo(value)}"
+    if len(value) > OPEN_VALUE_LIMIT:
+        return f"expected a short name {example}, got {echo(value)}"
+    if not value.isprintable():
+        return f"expected a value {example}, got a control character in {echo(value)}"
+    return None
+
+
+if TYPE_CHECKING:
+    _TextParamType = click.ParamType[str, Any]
+else:  # generic only from click 8.2
+    _TextParamType = click.ParamType
+
+
+class OpenValue(_TextParamType):
+    """A value with documented choices that takes others too, as the library does.
+
+    Gateways take more than the documented values (``--size medium``, ``--size 1280x720``,
+    many model names), so any other short, printable value passes, with a warning (see
+    `warn_if_unfamiliar`). Shell completion offers the documented ones.
+    """
+
+    name = "text"
+
+    def __init__(self, known: tuple[str, ...]) -> None:
+        self.known = known
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = value if isinstance(value, str) else str(value)
+        problem = open_value_problem(text, self.known)
+        if problem is not None:
+            self.fail(problem, param, ctx)
+        return text
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(value) for value in self.known if value.startswith(incomplete)]
+
+
+def warn_if_unfamiliar(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Say once, in the command line's words, that a value other than the known ones goes
+    out as given. (The library's own warning, in Python's words, is left out of the log.)"""
+    known = getattr(param.type, "known", ())
+    if isinstance(value, str) and known and value not in known:
+        where = f"{option_for(str(param.name))} {echo(value)}"
+        click.secho(f"Warning: {unfamiliar_value(where, known)}", err=True, fg="yellow")
+    return value
+
+
+def unfamiliar_line_values(lines: Iterable[tuple[int, Mapping[str, Any]]]) -> list[str]:
+    """Warnings for the batch file's own values of model, orientation and size that are not
+    documented: one per value, naming the lines that use it."""
+    where: dict[tuple[str, str], list[int]] = {}
+    for number, options in lines:
+        for name, known in OPEN_OPTIONS.items():
+            value = options.get(name)
+            if isinstance(value, str) and value not in known:
+                where.setdefault((name, value), []).append(number)
+    warnings = []
+    for (name, value), numbers in where.items():
+        shown = ", ".join(str(n) for n in numbers[:_LINES_SHOWN])
+        if len(numbers) > _LINES_SHOWN:
+            shown += f" and {len(numbers) - _LINES_SHOWN:,} more"
+        label = "line" if len(numbers) == 1 else "lines"
+        field = f'"{name}": {json.dumps(value, ensure_ascii=False)}'
+        warnings.append(f"{label} {shown}: {unfamiliar_value(field, OPEN_OPTIONS[name])}")
+    return warnings
+
+
 def create_options(function: F) -> F:
     """The options of `create` (also used by `generate` and, as defaults, by `batch`)."""
     decorators = [
         click.option(
             "--model",
+            type=OpenValue(MODELS),
             default="sora-2",
             show_default=True,
-            help="Model name, passed through as given (sora-2, sora-2-pro, ...).",
+            metavar="NAME",
+            callback=warn_if_unfamiliar,
+            help=f"Known: {', '.join(MODELS)}; any other your gateway takes is sent as given.",
         ),
         click.option(
             "--orientation",
-            type=click.Choice(ORIENTATIONS),
+            type=OpenValue(ORIENTATIONS),
             default="portrait",
             show_default=True,
+            metavar="NAME",
+            callback=warn_if_unfamiliar,
+            help="portrait or landscape; another your gateway takes is sent as given.",
         ),
         click.option(
             "--size",
-            type=click.Choice(SIZES),
+            type=OpenValue(SIZES),
             default="small",
             show_default=True,
-            help="small is about 720p; large is 1080p (sora-2-pro).",
+            metavar="SIZE",
+            callback=warn_if_unfamiliar,
+            help="small (about 720p) or large (1080p, sora-2-pro); another your gateway "
+            "takes (medium, 1280x720) is sent as given.",
         ),
         click.option(
             "--duration",

@@ -7,7 +7,9 @@ Stdlib only, so it can run anywhere the library is installed. See `MockServer`.
 from ._content import SyntheticVideo
 from ._dialects import DIALECTS
 from ._faults import Fault, FaultKind, FaultPlan, FaultRule, Route
+from ._limits import RateLimit
 from ._recording import RecordedRequest
+from ._scaled_clock import ScaledClock
 from ._server import DEFAULT_API_KEY, MockServer
 from ._task_bodies import ResponseStyle
 from ._tasks import MockTask, TaskStatus
@@ -21,9 +23,11 @@ __all__ = [
     "FaultRule",
     "MockServer",
     "MockTask",
+    "RateLimit",
     "RecordedRequest",
     "ResponseStyle",
     "Route",
+    "ScaledClock",
     "SyntheticVideo",
     "TaskStatus",
 ]

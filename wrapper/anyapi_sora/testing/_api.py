@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -14,6 +15,7 @@ from . import _responses as responses
 from ._content import Content, ContentRange, InMemoryContent, SyntheticVideo
 from ._dialect_base import FileUrls, RenderContext
 from ._dialects import dialect_named
+from ._faults import Fault, FaultKind
 from ._ranges import RangeNotSatisfiable, parse_range
 from ._responses import BytesBody, Response
 from ._validation import InvalidRequest, parse_create_body
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from ._dialect_base import Dialect
     from ._dialect_errors import ErrorShapes
     from ._dialects import DialectPlan
+    from ._limits import GatewayLimits
     from ._signing import UrlSigner
     from ._task_bodies import ResponseStyle
     from ._tasks import MockTask, TaskStore
@@ -117,6 +120,7 @@ class MockApi:
         style: ResponseStyle,
         plan: DialectPlan,
         reject_trigger: str | None,
+        limits: GatewayLimits,
     ) -> None:
         self.api_key = api_key
         self.timeline = timeline
@@ -128,6 +132,7 @@ class MockApi:
         self.style = style
         self.plan = plan
         self.reject_trigger = reject_trigger
+        self.limits = limits
         self.base_url = ""
         self._request_ids = itertools.count(1)
 
@@ -185,7 +190,12 @@ class MockApi:
             queue_seconds=self.timeline.queue_seconds,
             processing_seconds=self.timeline.processing_seconds,
             pick_dialect=self.plan.pick,
+            capacity=self.limits.max_active_tasks,
         )
+        if task is None:
+            self.limits.count_refusal("create", "active_tasks")
+            refused = refusal("create", errors, self.limits.refuse_with, request.request_id)
+            return dataclasses.replace(refused, refused="active_tasks")
         body = dialect_named(task.dialect).create_body(task, self._render_context(task, now))
         return responses.json_response(200, body)
 
@@ -233,6 +243,17 @@ class MockApi:
             return responses.cdn_forbidden(refusal)
         content: Content = self.thumbnail if match.group(2) == ".webp" else self.video
         return _ranged(content, request.headers)
+
+
+def refusal(route: str, errors: ErrorShapes, how: Fault, request_id: str) -> Response:
+    """A request refused by the gateway's limits, answered `how` in the dialect's shape.
+
+    The empty-id body answers creates only (it is shaped like a task); a query refused that
+    way gets the dialect's 429 instead.
+    """
+    if how.kind is FaultKind.SATURATED and route == "create":
+        return responses.saturated(how.status)
+    return errors.rate_limited(route, how.retry_after, request_id)
 
 
 def _ranged(content: Content, headers: Message) -> Response:

@@ -36,9 +36,14 @@ class Content(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class InMemoryContent:
+    """A downloadable file held in memory: the bundled sample MP4 and thumbnail."""
+
     data: bytes
+    """The file's bytes."""
     content_type: str
+    """Its media type, e.g. `"video/mp4"`."""
     etag: str = field(init=False)
+    """A strong ETag made from the bytes' SHA-256."""
 
     def __post_init__(self) -> None:
         digest = hashlib.sha256(self.data).hexdigest()[:16]
@@ -46,14 +51,25 @@ class InMemoryContent:
 
     @property
     def size(self) -> int:
+        """The file's length in bytes."""
         return len(self.data)
 
     def iter_range(self, start: int, stop: int) -> Iterator[bytes]:
+        """Bytes [start, stop) in chunks of at most 64 KiB.
+
+        Args:
+            start: The first byte's offset.
+            stop: The offset after the last byte.
+
+        Yields:
+            The chunks, in order.
+        """
         view = memoryview(self.data)
         for offset in range(start, stop, CHUNK_SIZE):
             yield bytes(view[offset : min(offset + CHUNK_SIZE, stop)])
 
     def read(self) -> bytes:
+        """The whole file."""
         return self.data
 
 
@@ -64,16 +80,36 @@ class SyntheticVideo:
     streaming, progress and resume without anything that big on disk or in memory.
     """
 
-    content_type = "video/mp4"
+    content_type: str = "video/mp4"
+    """The media type it is served as."""
 
     def __init__(self, size: int) -> None:
+        """Make the body; nothing is generated until it is read.
+
+        Args:
+            size: Its length in bytes, at least 1.
+
+        Raises:
+            ValueError: `size` is less than 1.
+        """
         if size < 1:
             raise ValueError("size must be >= 1")
-        self.size = size
-        self.etag = f'"synthetic-{size}"'
+        self.size: int = size
+        """Its length in bytes."""
+        self.etag: str = f'"synthetic-{size}"'
+        """The ETag it is served with."""
         self._pattern = random.Random("anyapi-sora-synthetic").randbytes(_PATTERN_PERIOD)
 
     def iter_range(self, start: int, stop: int) -> Iterator[bytes]:
+        """Bytes [start, stop) in chunks of at most 64 KiB, made as they are asked for.
+
+        Args:
+            start: The first byte's offset.
+            stop: The offset after the last byte.
+
+        Yields:
+            The chunks, in order.
+        """
         position = start
         while position < stop:
             offset = position % _PATTERN_PERIOD
@@ -82,10 +118,19 @@ class SyntheticVideo:
             position += take
 
     def read(self, start: int = 0, stop: int | None = None) -> bytes:
-        """Bytes [start, stop) as one object: only for small ranges in tests."""
+        """Bytes [start, stop) as one object: only for small ranges in tests.
+
+        Args:
+            start: The first byte's offset.
+            stop: The offset after the last byte; None: the end.
+
+        Returns:
+            The bytes.
+        """
         return b"".join(self.iter_range(start, self.size if stop is None else stop))
 
     def sha256(self) -> str:
+        """The SHA-256 of the whole body, in hex: compare a download with it."""
         digest = hashlib.sha256()
         for chunk in self.iter_range(0, self.size):
             digest.update(chunk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from . import _responses as responses
-from ._api import IncomingRequest, MockApi, parse_json, route_of
+from ._api import IncomingRequest, MockApi, parse_json, refusal, route_of
 from ._faults import Fault, FaultKind, FaultPlan, Route
 from ._recording import RecordedRequest, RequestLog, redact_headers
 
@@ -85,6 +86,16 @@ class MockRequestHandler(BaseHTTPRequestHandler):
         )
         route = route_of(request.method, request.path)
         fault = context.faults.draw(cast("Route", route)) if route != "unknown" else None
+        now = context.api.clock.now()
+        response: Response | None = None
+        if fault is None:
+            if context.api.limits.admit(route, now):
+                response = self._respond(route, request)
+            else:
+                errors = context.api.errors_for(route, request)
+                how = context.api.limits.refuse_with
+                refused = refusal(route, errors, how, request.request_id)
+                response = dataclasses.replace(refused, refused="rate")
         context.log.append(
             RecordedRequest(
                 method=request.method,
@@ -95,11 +106,14 @@ class MockRequestHandler(BaseHTTPRequestHandler):
                 json=request.json if request.has_json else None,
                 route=route,
                 fault=fault,
+                refused=None if response is None else response.refused,
+                at=now,
             )
         )
-        if fault is None:
-            self._send(self._respond(route, request), request)
+        if response is not None:
+            self._send(response, request)
         else:
+            assert fault is not None
             self._suffer(fault, route, request)
 
     def _respond(self, route: str, request: IncomingRequest) -> Response:

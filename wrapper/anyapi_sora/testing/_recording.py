@@ -20,16 +20,25 @@ class RecordedRequest:
     """One request as the server saw it. Header names are lower case; the key is redacted."""
 
     method: str
+    """The HTTP method, e.g. `"POST"`."""
     path: str
+    """The path, without the query."""
     query: Mapping[str, str]
+    """The query parameters (the last value of a repeated one)."""
     headers: Mapping[str, str]
+    """The headers, names in lower case; `authorization` shows `Bearer ***`."""
     body: bytes
+    """The request body as received."""
     json: Any
     """The parsed JSON body, or None when there was none or it didn't parse."""
     route: str
     """"create", "query", "download" or "unknown"."""
     fault: Fault | None
     """The injected fault this request got, if any."""
+    refused: str | None = None
+    """Why the server's limits refused it ("rate" or "active_tasks"), if they did."""
+    at: float = 0.0
+    """When it arrived, on the server's clock (`MockServer.now()`)."""
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

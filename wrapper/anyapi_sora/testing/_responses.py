@@ -37,6 +37,8 @@ class Response:
     body: Body
     content_type: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    refused: str | None = None
+    """Why the gateway's limits refused this request ("rate", "active_tasks"), if they did."""
 
 
 def json_response(

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 TaskStatus = Literal["pending", "processing", "completed", "failed"]
+"""A mock task's status on its timeline (the dialects spell it their own way on the wire)."""
 
 MODERATION_FAILURE = "This content may violate our content policies."
 
@@ -54,6 +55,7 @@ class TaskState:
     """Where a task is on its timeline at one moment."""
 
     status: TaskStatus
+    """Its status."""
     progress: int
     """0 to 100."""
     changed_at: float
@@ -81,27 +83,40 @@ class MockTask:
     row_id: int
     """A task record's numeric row id (only the `newapi-task` dialect shows it)."""
     model: str
+    """The `model` of the create body."""
     prompt: str
+    """The `prompt` of the create body."""
     orientation: str
+    """The `orientation` of the create body."""
     size: str
+    """The `size` of the create body."""
     duration: int
+    """The `duration` of the create body, in seconds."""
     images: tuple[str, ...]
+    """The `images` of the create body."""
     watermark: bool | None
+    """The `watermark` of the create body (None when it had none)."""
     private: bool | None
+    """The `private` of the create body (None when it had none)."""
     extra: Mapping[str, Any]
     """Body fields the mock doesn't know, such as `style` or `storyboard`, as sent."""
     created_at: float
+    """When it was created."""
     processing_at: float
+    """When it starts processing."""
     done_at: float
+    """When it completes (or fails)."""
     failure_reason: str | None
     """Set when the task ends as failed rather than completed."""
 
     @property
     def width(self) -> int:
+        """The video's width in pixels (see `dimensions`)."""
         return self.dimensions[0]
 
     @property
     def height(self) -> int:
+        """The video's height in pixels (see `dimensions`)."""
         return self.dimensions[1]
 
     @property
@@ -118,6 +133,15 @@ class MockTask:
         return TaskState("pending", 0, self.created_at)
 
     def state_at(self, now: float) -> TaskState:
+        """Where the task is on its timeline at `now`.
+
+        Args:
+            now: A time on the server's clock (see `MockServer.now`).
+
+        Returns:
+            Its status, progress (0-99 while processing, 100 once ended) and when the
+            status last changed.
+        """
         if now >= self.done_at:
             status: TaskStatus = "failed" if self.failure_reason else "completed"
             return TaskState(status, 100, self.done_at)
@@ -177,9 +201,15 @@ class TaskStore:
         queue_seconds: float,
         processing_seconds: float,
         pick_dialect: Callable[[int], tuple[IdScheme, int]],
-    ) -> MockTask:
-        """Make a task; `pick_dialect(index)` gives its dialect and variant."""
+        capacity: int | None = None,
+    ) -> MockTask | None:
+        """Make a task; `pick_dialect(index)` gives its dialect and variant.
+
+        With a `capacity`, None (and no task) when that many tasks are still running at `now`.
+        """
         with self._lock:
+            if capacity is not None and self._running_at(now) >= capacity:
+                return None
             index = len(self._by_upstream_id)
             dialect, variant = pick_dialect(index)
             upstream_id = mint_upstream_id(unix_ms, self._id_rng)
@@ -215,6 +245,14 @@ class TaskStore:
             self._by_upstream_id[upstream_id] = task
             self._by_query_id.update(dict.fromkeys(ids.query_ids, upstream_id))
             return task
+
+    def _running_at(self, now: float) -> int:
+        return sum(1 for task in self._by_upstream_id.values() if task.done_at > now)
+
+    def running_at(self, now: float) -> int:
+        """How many tasks have not ended by `now` (each takes a slot of the gateway)."""
+        with self._lock:
+            return self._running_at(now)
 
     def _failure_for(self, prompt: str) -> str | None:
         policy = self._failures

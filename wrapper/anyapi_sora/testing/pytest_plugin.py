@@ -1,99 +1,26 @@
-"""pytest fixtures for testing code against the mock AnyAPI gateway.
+"""The pytest plugin's fixtures under their first import path (`-p` or `pytest_plugins`).
 
-Installed as a pytest plugin (entry point `anyapi_sora`), so these fixtures are available
-in any project that has anyapi-sora installed:
-
-- `anyapi_mock`: a running `MockServer`, new for each test, with a zero-length timeline
-  (tasks complete on their first query).
-- `anyapi_mock_env`: the same server, with `ANYAPI_BASE_URL` and `ANYAPI_API_KEY` set to
-  it for the duration of the test.
-- `anyapi_mock_options`: the keyword arguments given to `MockServer`. Override this fixture
-  to change them for a module or class, or use the marker for one test:
-
-      @pytest.mark.anyapi_mock(processing_seconds=2, url_ttl_seconds=5)
-      def test_slow_task(anyapi_mock): ...
-
-- `anyapi_testing_mode`: True by default: while `anyapi_mock` runs, the library is in test
-  mode (`anyapi_sora.set_testing(True)`: every poll interval and backoff at most 10 ms), so
-  a `generate()` takes milliseconds, not the real ~5 s before the first poll. The previous
-  mode is restored after the test. Override the fixture to return False, or mark one test
-  `@pytest.mark.anyapi_mock(testing=False)`, to run with the library's real timings.
+The plugin itself is the top-level module `_anyapi_sora_pytest_plugin` (entry point
+`anyapi_sora`), which pytest can load without importing this package: see its docstring for
+the fixtures. Loading both is harmless: they are the same fixtures and the same marker.
 """
 
-from __future__ import annotations
+from _anyapi_sora_pytest_plugin import (
+    MARKER,
+    TESTING_OPTION,
+    anyapi_mock,
+    anyapi_mock_env,
+    anyapi_mock_options,
+    anyapi_testing_mode,
+    pytest_configure,
+)
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-import pytest
-
-from ._server import MockServer
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-MARKER = "anyapi_mock"
-#: The marker's keyword that is not a MockServer option.
-TESTING_OPTION = "testing"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        f"{MARKER}(**options): keyword arguments for the MockServer of the anyapi_mock fixture; "
-        f"{TESTING_OPTION}=False runs the library with its real timings",
-    )
-
-
-@pytest.fixture
-def anyapi_mock_options() -> dict[str, Any]:
-    """MockServer keyword arguments for `anyapi_mock`; override to change the defaults."""
-    return {"queue_seconds": 0.0, "processing_seconds": 0.0}
-
-
-def _set_testing(enabled: bool) -> bool | None:
-    """Put the library in (or out of) test mode; the previous mode, None if unavailable.
-
-    Looked up when a test runs, not imported: the mock itself must keep working against any
-    client, including a broken one under test (see the package's docstring).
-    """
-    try:
-        clock = importlib.import_module("anyapi_sora._clock")
-        previous = bool(clock.is_testing())
-        clock.set_testing(enabled)
-    except Exception:
-        return None
-    return previous
-
-
-@pytest.fixture
-def anyapi_testing_mode() -> bool:
-    """Whether `anyapi_mock` puts the library in test mode; override to return False."""
-    return True
-
-
-@pytest.fixture
-def anyapi_mock(
-    request: pytest.FixtureRequest, anyapi_mock_options: dict[str, Any], anyapi_testing_mode: bool
-) -> Iterator[MockServer]:
-    """A running mock AnyAPI gateway, stopped after the test; the library in test mode."""
-    options = dict(anyapi_mock_options)
-    # Closest marker wins over the options fixture, so one test can differ from its module.
-    for marker in reversed(list(request.node.iter_markers(MARKER))):
-        options.update(marker.kwargs)
-    testing = bool(options.pop(TESTING_OPTION, anyapi_testing_mode))
-    previous = _set_testing(testing)
-    try:
-        with MockServer(**options) as server:
-            yield server
-    finally:
-        if previous is not None:
-            _set_testing(previous)
-
-
-@pytest.fixture
-def anyapi_mock_env(anyapi_mock: MockServer, monkeypatch: pytest.MonkeyPatch) -> MockServer:
-    """`anyapi_mock`, with ANYAPI_BASE_URL and ANYAPI_API_KEY pointing at it."""
-    for name, value in anyapi_mock.env.items():
-        monkeypatch.setenv(name, value)
-    return anyapi_mock
+__all__ = [
+    "MARKER",
+    "TESTING_OPTION",
+    "anyapi_mock",
+    "anyapi_mock_env",
+    "anyapi_mock_options",
+    "anyapi_testing_mode",
+    "pytest_configure",
+]
