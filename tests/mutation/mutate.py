@@ -54,6 +54,8 @@ _TEST_TREE_SKIPPED = ("openapi", "bench", "soak", "mutation")
 _KILLED = {"killed", "caught by type check"}
 _TIMEOUT = {"timeout"}
 _SURVIVED = {"survived", "no tests"}
+# Left untested by a run that was stopped, or that was given only some of the mutants.
+_NOT_RUN = {"not checked"}
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,8 @@ def report(mutants: list[Mutant], accepted: list[Accepted]) -> int:
             count["killed"] += 1
         elif mutant.status in _TIMEOUT:
             count["timeout"] += 1
+        elif mutant.status in _NOT_RUN:
+            count["not run"] += 1
         elif mutant.status in _SURVIVED:
             count["survived"] += 1
             match = index.get((mutant.function, mutant.diff))
@@ -206,12 +210,12 @@ def report(mutants: list[Mutant], accepted: list[Accepted]) -> int:
             else:
                 used.add((match.function, match.diff))
                 count["equivalent" if match.equivalent else "accepted"] += 1
-        else:  # suspicious, segfault, not checked: the run itself went wrong
+        else:  # suspicious, segfault: the run itself went wrong
             count["other"] += 1
             unexplained.append(mutant)
 
     columns = ["generated", "killed", "timeout", "survived", "equivalent", "accepted"]
-    columns += ["unexplained", "other"]
+    columns += ["unexplained", "other", "not run"]
     total: Counter[str] = sum(counts.values(), Counter())
     rows = [["module", *columns]]
     rows += [[m, *(str(c[k]) for k in columns)] for m, c in sorted(counts.items())]
@@ -224,6 +228,13 @@ def report(mutants: list[Mutant], accepted: list[Accepted]) -> int:
         f"\nnon-equivalent survivors: {not_equivalent} of {total['generated']} "
         f"({share:.1%}; goal <= {GOAL:.0%})"
     )
+    if total["not run"]:
+        # The share above counts them as killed; only a complete run measures the goal.
+        print(
+            f"incomplete: {total['not run']} mutant(s) not run; of the "
+            f"{total['generated'] - total['not run']} run, {not_equivalent} survived "
+            "and are not equivalent"
+        )
     for mutant in unexplained:
         print(f"\n{mutant.status.upper()}: {mutant.function}  ({mutant.name})")
         for line in mutant.diff:
@@ -238,7 +249,7 @@ def report(mutants: list[Mutant], accepted: list[Accepted]) -> int:
         print(f"\nnote: accepted mutant no longer survives (remove it?): {entry.function}")
         for line in entry.diff:
             print(f"    {line}")
-    return 1 if unexplained or share > GOAL else 0
+    return 1 if unexplained or share > GOAL or total["not run"] else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,21 +265,30 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the copy and mutmut's results from the last run (after changing only tests: "
         "copy them in yourself); the names given are tested again",
     )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: report the results the copy holds (of the named mutants, if any)",
+    )
     options = parser.parse_args(argv)
     stage: Path = options.stage.resolve()
-    if not (options.reuse and stage.exists()):
-        lay_out(stage)
-    started = time.monotonic()
-    run_mutmut(stage, "--max-children", str(options.workers), *options.names)
-    elapsed = time.monotonic() - started
+    if options.report_only:
+        if not stage.exists():
+            raise SystemExit(f"no earlier run in {stage}")
+    else:
+        if not (options.reuse and stage.exists()):
+            lay_out(stage)
+        started = time.monotonic()
+        run_mutmut(stage, "--max-children", str(options.workers), *options.names)
+        elapsed = time.monotonic() - started
     mutants = read_results(stage)
     if options.names:
         patterns = [re.compile(re.escape(n).replace(r"\*", ".*")) for n in options.names]
         mutants = [m for m in mutants if any(p.fullmatch(m.name) for p in patterns)]
+    how = "" if options.report_only else f"{options.workers} worker(s), {elapsed / 60:.1f} min: "
     print(
         f"\nmutmut {metadata.version('mutmut')} on Python {sys.version.split()[0]}, "
-        f"{options.workers} worker(s): {len(mutants)} mutants in {elapsed / 60:.1f} min "
-        f"(copy in {stage})\n"
+        f"{how}{len(mutants)} mutants (copy in {stage})\n"
     )
     return report(mutants, load_accepted())
 

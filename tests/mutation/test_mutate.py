@@ -105,6 +105,19 @@ def test_a_run_that_went_wrong_is_not_a_pass() -> None:
     assert mutate.report(_mutants("killed", "suspicious"), []) == 1
 
 
+def test_mutants_not_run_are_counted_apart_and_fail_the_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A stopped run measured nothing about the mutants it did not reach.
+    assert mutate.report(_mutants(*["killed"] * 97, *["not checked"] * 3), []) == 1
+    out = capsys.readouterr().out
+    assert "incomplete: 3 mutant(s) not run; of the 97 run, 0 survived" in out
+    assert "NOT CHECKED" not in out  # counted, not listed one by one
+    header, row = out.splitlines()[:2]
+    assert header.split()[-2:] == ["not", "run"]
+    assert row.split()[-1] == "3"
+
+
 def test_every_accepted_survivor_is_still_in_the_code() -> None:
     # An entry whose lines the code no longer has would hide nothing: it is stale.
     for entry in mutate.load_accepted():

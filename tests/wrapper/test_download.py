@@ -209,6 +209,8 @@ def test_a_folder_that_cannot_be_written_is_refused(
         with pytest.raises(PermissionError) as info:
             check_out(out)
         assert info.value.filename == str(tmp_path)
+        _, problem = destination_problem(out, TASK_ID, overwrite=False)
+        assert problem == OutputProblem(ProblemKind.NOT_WRITABLE, tmp_path)
 
 
 def test_a_temp_file_that_cannot_be_made_is_named_after_the_folder(
@@ -221,6 +223,8 @@ def test_a_temp_file_that_cannot_be_made_is_named_after_the_folder(
     with pytest.raises(PermissionError) as info:
         open_temp_beside(tmp_path / "v.mp4")
     assert info.value.filename == str(tmp_path)
+    assert info.value.errno == errno.EACCES
+    assert info.value.strerror == "cannot create the file in this folder (Permission denied)"
     assert ".part" not in str(info.value)
 
 
@@ -238,6 +242,45 @@ def test_the_temp_file_sits_beside_the_target_and_commit_renames_it(tmp_path: Pa
     assert target.read_bytes() == b"video"
     assert not temp.exists()
     assert list(target.parent.iterdir()) == [target]
+
+
+def test_a_temp_name_already_taken_is_left_alone_and_another_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another download of the same file (another process) may hold a temp name: opening it
+    # again would write into that file, so a name is only ever created, never reused.
+    draws = iter(["aaaaaaaaaaaa", "bbbbbbbbbbbb"])
+    monkeypatch.setattr("anyapi_sora._download.secrets.token_hex", lambda n: next(draws))
+    taken = tmp_path / ".out.mp4.aaaaaaaaaaaa.part"
+    taken.write_bytes(b"someone else's bytes")
+    file, temp = open_temp_beside(tmp_path / "out.mp4")
+    with file:
+        file.write(b"ours")
+    assert temp == tmp_path / ".out.mp4.bbbbbbbbbbbb.part"
+    assert temp.read_bytes() == b"ours"
+    assert taken.read_bytes() == b"someone else's bytes"
+
+
+def test_the_temp_file_is_created_new_and_in_binary_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # O_BINARY exists only on Windows, where without it the C runtime would translate
+    # newlines and corrupt the video. A stand-in bit shows it is asked for where it exists.
+    stand_in = 1 << 30
+    monkeypatch.setattr(os, "O_BINARY", stand_in, raising=False)
+    asked: list[int] = []
+    real_open = os.open
+
+    def recording_open(path: str | os.PathLike[str], flags: int, mode: int = 0o777) -> int:
+        asked.append(flags)
+        return real_open(path, flags & ~stand_in, mode)
+
+    monkeypatch.setattr(os, "open", recording_open)
+    file, _ = open_temp_beside(tmp_path / "out.mp4")
+    file.close()
+    [flags] = asked
+    wanted = os.O_WRONLY | os.O_CREAT | os.O_EXCL | stand_in
+    assert flags & wanted == wanted
 
 
 class FileSystemLog:
@@ -496,16 +539,28 @@ def test_an_empty_content_encoding_is_identity() -> None:
     assert (state.total, state.resumable) == (100, True)
 
 
-def test_a_200_after_a_range_request_starts_over() -> None:
+def test_a_200_after_a_range_request_starts_over(caplog: pytest.LogCaptureFixture) -> None:
     file = io.BytesIO()
     state = DownloadState(TASK_ID, VIDEO_URL)
     state.start(response(content_length="100", accept_ranges="bytes"), file)
     file.write(b"x" * 40)
     state.wrote(40)
-    state.start(response(content_length="100"), file)
+    with caplog.at_level(logging.INFO, logger="anyapi_sora"):
+        state.start(response(content_length="100"), file)
     assert state.written == 0
     assert file.getvalue() == b""
     assert file.tell() == 0
+    # Why the progress went back to zero, and for which task.
+    assert [r.getMessage() for r in caplog.records] == [
+        f"task {TASK_ID}: host cannot resume, restarting download"
+    ]
+
+
+def test_a_first_200_restarts_nothing_and_says_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    state = DownloadState(TASK_ID, VIDEO_URL)
+    with caplog.at_level(logging.INFO, logger="anyapi_sora"):
+        state.start(response(content_length="100"), io.BytesIO())
+    assert caplog.records == []
 
 
 def test_finish_checks_the_content_length() -> None:
@@ -634,6 +689,18 @@ def test_a_short_range_is_resumed_where_it_stopped() -> None:
     with pytest.raises(IncompleteDownload):
         state.finish()
     assert state.request_headers()["Range"] == "bytes=60-"
+
+
+def test_a_resumed_range_of_one_byte_is_taken() -> None:
+    # "bytes 99-99/100": the last byte, the smallest range there is (first == last).
+    file = io.BytesIO()
+    state = DownloadState(TASK_ID, VIDEO_URL)
+    state.start(response(content_length="100", accept_ranges="bytes"), file)
+    state.wrote(99)
+    state.start(response(206, content_range="bytes 99-99/100"), file)
+    state.wrote(1)
+    state.finish()
+    assert (state.written, state.total) == (100, 100)
 
 
 def test_a_range_that_ends_before_it_starts_is_refused() -> None:
