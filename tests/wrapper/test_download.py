@@ -17,6 +17,7 @@ from anyapi_sora._download import (
     OutputProblem,
     ProblemKind,
     RetryBudget,
+    _file_problem,
     _kind_of,
     _sync_folder,
     check_out,
@@ -106,14 +107,16 @@ def test_an_existing_file_is_refused_unless_overwrite(tmp_path: Path) -> None:
 
 def test_an_existing_file_in_a_folder_destination_is_refused(tmp_path: Path) -> None:
     (tmp_path / filename_for(TASK_ID)).write_bytes(b"keep me")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(FileExistsError) as info:
         resolve_destination(tmp_path, TASK_ID, overwrite=False)
+    assert info.value.filename == str(tmp_path / filename_for(TASK_ID))
 
 
 def test_a_folder_where_the_file_would_go_is_refused(tmp_path: Path) -> None:
     (tmp_path / filename_for(TASK_ID)).mkdir()
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(IsADirectoryError) as info:
         resolve_destination(tmp_path, TASK_ID, overwrite=True)
+    assert info.value.filename == str(tmp_path / filename_for(TASK_ID))
 
 
 def test_a_user_folder_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,8 +131,9 @@ needs_mkfifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mk
 def test_a_fifo_is_refused_even_with_overwrite(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "out.mp4")
     for overwrite in (False, True):
-        with pytest.raises(FileExistsError, match="FIFO"):
+        with pytest.raises(FileExistsError, match="FIFO") as info:
             resolve_destination(tmp_path / "out.mp4", TASK_ID, overwrite=overwrite)
+        assert info.value.filename == str(tmp_path / "out.mp4")
         with pytest.raises(FileExistsError, match="FIFO"):
             check_out(tmp_path / "out.mp4", overwrite=overwrite)
 
@@ -138,16 +142,22 @@ def test_a_fifo_is_refused_even_with_overwrite(tmp_path: Path) -> None:
 def test_a_fifo_where_a_folder_was_meant_is_refused(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "videos")
     _, problem = destination_problem(f"{tmp_path}/videos/", None, overwrite=True)
-    assert problem is not None
-    assert problem.kind is ProblemKind.UNDER_A_FILE
+    assert problem == OutputProblem(ProblemKind.UNDER_A_FILE, tmp_path / "videos")
 
 
 def test_a_path_under_a_regular_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "afile.txt").write_text("notes")
-    for out in ("afile.txt/out.mp4", "afile.txt/deeper/out.mp4", "afile.txt/"):
+    for out in ("afile.txt/out.mp4", "afile.txt/deeper/out.mp4", "afile.txt/", "afile.txt/a/"):
         with pytest.raises(NotADirectoryError) as info:
             check_out(tmp_path / out if not out.endswith("/") else f"{tmp_path}/{out}")
         assert info.value.filename == str(tmp_path / "afile.txt")
+
+
+def test_a_file_under_a_file_is_blamed_on_that_file(tmp_path: Path) -> None:
+    # What commit() finds if the folder was swapped for a file during the download.
+    (tmp_path / "afile.txt").write_text("notes")
+    problem = _file_problem(tmp_path / "afile.txt" / "out.mp4", overwrite=True)
+    assert problem == OutputProblem(ProblemKind.UNDER_A_FILE, tmp_path / "afile.txt")
 
 
 @pytest.mark.parametrize(
