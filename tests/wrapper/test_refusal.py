@@ -20,11 +20,14 @@ def answer(status: int, body: object, **headers: str) -> httpx.Response:
 
 @pytest.mark.parametrize("status", [200, 202, 429, 500, 502, 503])
 def test_a_no_task_body_is_a_refusal_at_these_statuses(status: int) -> None:
-    refusal = refused_create(answer(status, NO_TASK))
+    response = answer(status, NO_TASK)
+    refusal = refused_create(response)
     assert isinstance(refusal, TaskNotCreatedError)
     assert isinstance(refusal, RateLimitError)  # retried like a 429
     assert refusal.status_code == status
     assert refusal.message == "no task was created (nothing was billed): upstream saturated"
+    # The answer itself, for its headers and request id, as on any APIStatusError.
+    assert refusal.response is response
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 499])
