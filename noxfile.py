@@ -282,3 +282,19 @@ def docs(session: nox.Session) -> None:
         session.run("mkdocs", "serve", *session.posargs[1:], env=env)
     else:
         session.run("mkdocs", "build", "--strict", *session.posargs, env=env)
+
+
+@nox.session(python=None, default=False)
+def mutate(session: nox.Session) -> None:
+    """Mutation testing of the money and data paths with mutmut; see TESTING.md.
+
+    Runs on the Python that runs nox (any the project supports). It prints the figures per
+    module and every survivor not accepted in tests/mutation/equivalent-mutants.toml, and
+    fails on one. `nox -s mutate -- --workers 1`; `-- 'anyapi_sora._retry.*'` for one
+    module's mutants; `-- --help`.
+    """
+    _install_group(session, "test", "mutate")
+    # Installed, not editable: the run puts its mutated copy of the package first on the
+    # path, and the installed one only provides the generated client and the entry points.
+    session.install(".[cli]")
+    session.run("python", "tests/mutation/mutate.py", *session.posargs)

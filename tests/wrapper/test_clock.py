@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
+import types
 from typing import TYPE_CHECKING
 
 import anyio
 import pytest
-from anyapi_sora import Clock, set_testing
+from anyapi_sora import Clock, _clock, set_testing
 from anyapi_sora._clock import TESTING_MAX_SLEEP, SystemClock, is_testing
 from client_harness import FakeClock
 
@@ -67,9 +68,11 @@ def test_nothing_to_sleep_does_not_sleep(slept: list[float], seconds: float) -> 
     assert slept == []
 
 
-def test_system_clock_is_monotonic() -> None:
-    clock = SystemClock()
-    assert clock.monotonic() <= clock.monotonic()
+def test_system_clock_reads_the_monotonic_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not the wall clock, which an NTP step or a DST change moves backwards mid-wait.
+    fake_time = types.SimpleNamespace(monotonic=lambda: 1234.5, time=lambda: 0.0)
+    monkeypatch.setattr(_clock, "time", fake_time)
+    assert SystemClock().monotonic() == 1234.5
 
 
 def test_the_clocks_satisfy_the_protocol() -> None:

@@ -143,8 +143,19 @@ def test_the_top_level_status_beats_the_envelopes() -> None:
 
 # --------------------------------------------------------------------------- nested statuses
 
+# Written out, not read from the code: a place dropped or moved there fails here.
+NESTED_STATUS_PLACES = [
+    ("detail", "pending_info", "status"),
+    ("detail", "status"),
+    ("data", "status"),
+]
 
-@pytest.mark.parametrize("path", NESTED_STATUS_PATHS, ids=".".join)
+
+def test_the_nested_status_places_are_these() -> None:
+    assert list(NESTED_STATUS_PATHS) == NESTED_STATUS_PLACES
+
+
+@pytest.mark.parametrize("path", NESTED_STATUS_PLACES, ids=".".join)
 @pytest.mark.parametrize(
     ("top", "nested", "expected"),
     [
@@ -172,8 +183,20 @@ def test_a_nested_status_moves_a_running_task_forward_only(
 
 # --------------------------------------------------------------------------- progress
 
+PROGRESS_PLACES: list[tuple[str, ...]] = [
+    (),
+    ("progress",),
+    ("detail", "pending_info"),
+    ("detail",),
+    ("data",),
+]
 
-@pytest.mark.parametrize("path", PROGRESS_CONTAINERS, ids=lambda p: ".".join(p) or "top")
+
+def test_the_progress_places_are_these() -> None:
+    assert list(PROGRESS_CONTAINERS) == PROGRESS_PLACES
+
+
+@pytest.mark.parametrize("path", PROGRESS_PLACES, ids=lambda p: ".".join(p) or "top")
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
@@ -230,9 +253,46 @@ def test_progress_is_always_within_0_and_100(value: object, key: str) -> None:
 # --------------------------------------------------------------------------- failure reasons
 
 
+# (the object, the key, only for a task that ended without a video), in the order read.
+FAILURE_REASON_PLACES: list[tuple[tuple[str, ...], str, bool]] = [
+    (("detail", "pending_info"), "failure_reason", False),
+    (("detail",), "failure_reason", False),
+    ((), "fail_reason", False),
+    ((), "failure_reason", False),
+    ((), "error_message", False),
+    ((), "error", False),
+    (("data",), "fail_reason", False),
+    (("data",), "failure_reason", False),
+    (("data",), "error_message", False),
+    (("data",), "error", False),
+    (("detail",), "error", False),
+    # A plain message on a running task is news, not a failure reason.
+    ((), "errors", True),
+    ((), "message", True),
+    ((), "msg", True),
+    ((), "reason", True),
+    (("data",), "message", True),
+]
+
+
+def test_the_failure_reason_places_are_these_in_this_order() -> None:
+    read = [(path, key, only) for path, keys, only in REASON_PLACES for key in keys]
+    assert read == FAILURE_REASON_PLACES
+    # ...and each one wins over every place after it.
+    for index, (path, key, _) in enumerate(FAILURE_REASON_PLACES):
+        fields: dict[str, Any] = {}
+        for later_path, later_key, _ in reversed(FAILURE_REASON_PLACES[index:]):
+            target = fields
+            for part in later_path:
+                target = target.setdefault(part, {})
+            target[later_key] = f"{'.'.join(later_path)}.{later_key}"
+        expected = f"{'.'.join(path)}.{key}"
+        assert parse(status="failed", **fields).failure_reason == expected
+
+
 @pytest.mark.parametrize(
     ("path", "key", "failed_only"),
-    [(path, key, failed_only) for path, keys, failed_only in REASON_PLACES for key in keys],
+    FAILURE_REASON_PLACES,
     ids=lambda x: x if isinstance(x, str) else ".".join(x) if isinstance(x, tuple) else str(x),
 )
 def test_each_failure_reason_place(path: tuple[str, ...], key: str, failed_only: bool) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import types
+from importlib import metadata
 
 import anyapi_sora
+from anyapi_sora._http import USER_AGENT
 
 # The names issue 4 fixes: users and outside tests import them.
 PROMISED = {
@@ -58,5 +60,7 @@ def test_exported_names_belong_to_the_package() -> None:
         assert member.__module__.startswith("anyapi_sora."), name
 
 
-def test_the_version_is_a_string() -> None:
-    assert isinstance(anyapi_sora.__version__, str)
+def test_the_version_is_the_installed_one_and_the_user_agent_says_it() -> None:
+    # Three places carry the version: the package metadata, __version__ and User-Agent.
+    assert anyapi_sora.__version__ == metadata.version("anyapi-sora")
+    assert f"anyapi-sora/{anyapi_sora.__version__}" == USER_AGENT

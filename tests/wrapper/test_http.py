@@ -25,7 +25,7 @@ from anyapi_sora import (
     ResponseShapeError,
     TaskStatus,
 )
-from anyapi_sora._http import RequestSettings, timeout_within
+from anyapi_sora._http import RequestSettings, connection_error, timeout_within
 from client_harness import (
     API_KEY,
     BARE_ID,
@@ -204,6 +204,23 @@ def test_a_200_that_is_not_json_is_a_response_shape_error(api: Harness, content:
         api.videos.retrieve(TASK_ID)
     assert info.value.status_code == 200
     assert isinstance(info.value, ValueError)
+    assert info.value.note is None  # a query bills nothing
+
+
+@pytest.mark.parametrize("after_a_retry", [False, True])
+def test_only_a_create_answered_with_garbage_may_have_billed(
+    api: Harness, after_a_retry: bool
+) -> None:
+    # Garbage on the first try, or on the retry after a failure that each may retry.
+    api.gateway.query.queue(*[error_reply(503)] * after_a_retry, httpx.Response(200, content=b"<"))
+    api.gateway.create.queue(*[error_reply(429)] * after_a_retry, httpx.Response(200, content=b"<"))
+    with pytest.raises(ResponseShapeError) as read:
+        api.videos.retrieve(TASK_ID)
+    with pytest.raises(ResponseShapeError) as created:
+        api.videos.create("x")
+    assert (api.gateway.query.count, api.gateway.create.count) == (1 + after_a_retry,) * 2
+    assert "billed" not in str(read.value)
+    assert "billed" in str(created.value)
 
 
 @pytest.mark.parametrize("body", [[], "completed", 7, None, {"id": TASK_ID}, {"status": 3}])
@@ -321,14 +338,21 @@ def test_reads_back_off_exponentially_without_a_hint(
     assert api.clock.sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
 
 
-def test_each_retry_is_logged(api: Harness, caplog: pytest.LogCaptureFixture) -> None:
+def test_each_retry_is_logged(
+    api: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)
     caplog.set_level(logging.WARNING, logger="anyapi_sora")
     api.gateway.query.queue(error_reply(502, "bad gateway"), task_reply())
     api.videos.retrieve(TASK_ID)
     (record,) = [r for r in caplog.records if r.name == "anyapi_sora"]
     assert record.levelno == logging.WARNING
-    assert "bad gateway" in record.getMessage()
-    assert "retry 1/2" in record.getMessage()
+    # The request, why it failed, which retry of how many, and the wait before it.
+    url = api.gateway.query.requests[0].url
+    message = record.getMessage()
+    assert message.startswith(f"GET {url} failed (")
+    assert "bad gateway" in message
+    assert message.endswith("); retry 1/2 in 0.50s")
 
 
 # --------------------------------------------------------------------------- logging
@@ -349,8 +373,46 @@ def test_debug_log_shows_request_and_response_lines_without_the_key(
 def test_request_settings_repr_hides_the_key(api: Harness) -> None:
     settings = api.client._settings
     assert isinstance(settings, RequestSettings)
-    assert API_KEY not in repr(settings)
-    assert "***" in repr(settings)
+    assert repr(settings) == "RequestSettings(base_url='https://gw.test', api_key='***')"
+
+
+REQUEST = httpx.Request("GET", "https://gw.test/v1/video/query?id=t")
+
+
+@pytest.mark.parametrize(
+    ("failure", "cls", "text"),
+    [
+        (
+            httpx.ConnectError("refused"),
+            APIConnectionError,
+            "Connection error: GET https://gw.test/v1/video/query?id=t: ConnectError: refused",
+        ),
+        (
+            httpx.ConnectError("refused by proxy X"),
+            APIConnectionError,
+            "Connection error: GET https://gw.test/v1/video/query?id=t: ConnectError: refused by "
+            "proxy X",
+        ),
+        (
+            httpx.ReadTimeout(""),  # no message of its own: no dangling ": "
+            APITimeoutError,
+            "Request timed out: GET https://gw.test/v1/video/query?id=t: ReadTimeout",
+        ),
+    ],
+)
+def test_connection_error_says_what_failed_and_keeps_the_request(
+    failure: httpx.RequestError, cls: type[APIConnectionError], text: str
+) -> None:
+    error = connection_error(failure, REQUEST, idempotent=True)
+    assert type(error) is cls
+    assert (str(error), error.request) == (text, REQUEST)
+    assert error.note is None
+
+
+def test_connection_error_can_show_another_request_line() -> None:
+    # A download shows its URL without the signed query.
+    error = connection_error(httpx.ReadError("reset"), REQUEST, idempotent=True, shown="GET f")
+    assert str(error) == "Connection error: GET f: ReadError: reset"
 
 
 # --------------------------------------------------------------------------- timeout_within

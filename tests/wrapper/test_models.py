@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,9 @@ SYNONYMS: dict[TaskStatus, list[str]] = {
 
 
 def _case_variants(word: str) -> list[str]:
-    return [word, word.upper(), word.title(), f"  {word.capitalize()}\n", word.swapcase()]
+    alternating = "".join(c.upper() if i % 2 else c for i, c in enumerate(word))
+    variants = [word, word.upper(), word.title(), f"  {word.capitalize()}\n", alternating]
+    return list(dict.fromkeys(variants))  # a case twice would test nothing new
 
 
 @pytest.mark.parametrize(
@@ -533,6 +536,7 @@ def test_dimensions(fields: dict[str, Any], expected: tuple[int | None, int | No
         ("1762010621", datetime(2025, 11, 1, 15, 23, 41, tzinfo=UTC)),
         ("1762010621323", datetime(2025, 11, 1, 15, 23, 41, 323000, tzinfo=UTC)),
         ("2025-10-06T15:10:26.875729Z", datetime(2025, 10, 6, 15, 10, 26, 875729, tzinfo=UTC)),
+        ("2025-10-06T15:10:26.875729z", datetime(2025, 10, 6, 15, 10, 26, 875729, tzinfo=UTC)),
         ("2025-10-06T15:10:26.8757Z", datetime(2025, 10, 6, 15, 10, 26, 875700, tzinfo=UTC)),
         ("2025-10-06T15:10:26.123456789Z", datetime(2025, 10, 6, 15, 10, 26, 123456, tzinfo=UTC)),
         ("2025-10-06T23:10:26+08:00", datetime(2025, 10, 6, 15, 10, 26, tzinfo=UTC)),
@@ -553,6 +557,20 @@ def test_created_at_forms(value: object, expected: datetime | None) -> None:
     assert parse(created_at=value).created_at == expected
 
 
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="needs time.tzset (POSIX)")
+def test_times_are_utc_whatever_the_local_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        moment = parse(created_at="2025-10-06T15:10:26+05:00").created_at
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert moment is not None
+    assert moment.tzinfo is UTC
+    assert moment == datetime(2025, 10, 6, 10, 10, 26, tzinfo=UTC)
+
+
 def test_created_at_falls_back_to_pending_info() -> None:
     task = parse(
         created_at="garbage",
@@ -570,6 +588,43 @@ def test_updated_at_is_milliseconds_and_utc() -> None:
     assert parse(status_update_time=None, updated_at=1762010621).updated_at == datetime(
         2025, 11, 1, 15, 23, 41, tzinfo=UTC
     )
+
+
+def test_status_update_time_wins_over_updated_at() -> None:
+    # Both sent, both valid: the status change's own time is the one that says when it changed.
+    task = parse(status_update_time=1762010621323, updated_at="2020-01-02T03:04:05Z")
+    assert task.updated_at == datetime(2025, 11, 1, 15, 23, 41, 323000, tzinfo=UTC)
+    task = parse(status_update_time="2024-05-06T07:08:09Z", updated_at=1762010621)
+    assert task.updated_at == datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
+def test_updated_at_serves_when_status_update_time_is_unreadable() -> None:
+    for unreadable in ("soon", 0, -1, True, "", [1762010621]):
+        task = parse(status_update_time=unreadable, updated_at="2020-01-02T03:04:05Z")
+        assert task.updated_at == datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC), unreadable
+
+
+# Every place a creation time is read from, most trusted first, each with its own time.
+CREATED_AT_PLACES: list[tuple[tuple[str, ...], datetime]] = [
+    (("created_at",), datetime(2025, 1, 1, tzinfo=UTC)),
+    (("detail", "created_at"), datetime(2025, 2, 2, tzinfo=UTC)),
+    (("detail", "pending_info", "created_at"), datetime(2025, 3, 3, tzinfo=UTC)),
+    (("data", "created_at"), datetime(2025, 4, 4, tzinfo=UTC)),
+    (("submit_time",), datetime(2025, 5, 5, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize("first", range(len(CREATED_AT_PLACES)))
+def test_created_at_comes_from_the_most_trusted_place_that_has_one(first: int) -> None:
+    # Places before `first` are missing; every later one holds a different time.
+    body: dict[str, Any] = {"id": TASK_ID, "status": "pending", "detail": {"pending_info": {}}}
+    for path, moment in CREATED_AT_PLACES[first:]:
+        *parents, key = path
+        place = body
+        for parent in parents:
+            place = place.setdefault(parent, {})
+        place[key] = int(moment.timestamp())
+    assert VideoTask.from_json(body).created_at == CREATED_AT_PLACES[first][1]
 
 
 # --------------------------------------------------------------------------- text fields and raw

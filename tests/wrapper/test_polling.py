@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from typing import Any
 
 import httpx
@@ -88,6 +89,20 @@ def test_after_a_failure_the_next_poll_comes_sooner_but_not_under_a_second() -> 
         wait.observe_error(APIConnectionError("down"))
     # Never longer than a normal interval.
     assert 8.0 <= wait.next_sleep(START) <= 12.0
+
+
+def test_the_backoff_stops_at_the_normal_interval_with_its_jitter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)
+    wait = state()
+    wait.observe(task("processing"))
+    sleeps = []
+    for _ in range(6):
+        wait.observe_error(status_error(502))
+        sleeps.append(wait.next_sleep(START))
+    # 2 s doubling, up to the normal interval at its longest jitter (10 s + 20 %).
+    assert sleeps == [2.0, 4.0, 8.0, 12.0, 12.0, 12.0]
 
 
 def test_a_success_resets_the_failure_backoff() -> None:
@@ -320,8 +335,7 @@ def test_a_transient_failure_is_logged_and_the_wait_goes_on(
     wait.observe_error(error)
     assert wait.failures == 1
     (record,) = caplog.records
-    assert TASK_ID in record.getMessage()
-    assert str(error) in record.getMessage()
+    assert record.getMessage() == f"polling task {TASK_ID} failed ({error}); still waiting"
 
 
 def test_class_checks_used_above() -> None:

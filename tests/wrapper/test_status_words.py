@@ -144,6 +144,46 @@ CLEAR_OUTCOMES = [
     ("user_cancelled", TaskStatus.CANCELLED),
     ("cancelled_by_user", TaskStatus.CANCELLED),
     ("CANCEL", TaskStatus.CANCELLED),
+    ("user_canceled", TaskStatus.CANCELLED),
+    # the other success stems
+    ("task_succeed", TaskStatus.COMPLETED),
+    ("render_succeeds", TaskStatus.COMPLETED),
+    ("task_successful", TaskStatus.COMPLETED),
+    # a completion after a step that only ever comes last
+    ("delivery_complete", TaskStatus.COMPLETED),
+    ("encode_done", TaskStatus.COMPLETED),
+    ("encoding_finished", TaskStatus.COMPLETED),
+    ("export_complete", TaskStatus.COMPLETED),
+    ("exporting_done", TaskStatus.COMPLETED),
+    ("overall_done", TaskStatus.COMPLETED),
+    ("pipeline_finished", TaskStatus.COMPLETED),
+    ("process_complete", TaskStatus.COMPLETED),
+    ("publish_done", TaskStatus.COMPLETED),
+    ("publishing_completed", TaskStatus.COMPLETED),
+    ("request_completed", TaskStatus.COMPLETED),
+    ("transcode_done", TaskStatus.COMPLETED),
+    ("transcoding_complete", TaskStatus.COMPLETED),
+    ("uploaded_complete", TaskStatus.COMPLETED),
+    ("uploading_finished", TaskStatus.COMPLETED),
+    ("work_done", TaskStatus.COMPLETED),
+    ("workflow_completed", TaskStatus.COMPLETED),
+    ("postprocessing_done", TaskStatus.COMPLETED),
+    # the other failure stems
+    ("worker_crashed", TaskStatus.FAILED),
+    ("access_denied", TaskStatus.FAILED),
+    ("task_errored", TaskStatus.FAILED),
+    ("upload_fail", TaskStatus.FAILED),
+    ("render_fails", TaskStatus.FAILED),
+    ("generation_failure", TaskStatus.FAILED),
+    ("job_killed", TaskStatus.FAILED),
+    ("request_refused", TaskStatus.FAILED),
+    ("task_terminated", TaskStatus.FAILED),
+    ("render_timedout", TaskStatus.FAILED),
+    # the outcome comes before the clause that explains it
+    ("failed_at_upload", TaskStatus.FAILED),
+    ("cancelled_because_timeout", TaskStatus.CANCELLED),
+    ("cancelled_due_to_error", TaskStatus.CANCELLED),
+    ("cancelled_via_api", TaskStatus.CANCELLED),
 ]
 
 
@@ -165,6 +205,15 @@ STAGE_COMPLETIONS = [
     "image_downloading_completed",
     "VideoRenderComplete",
     "step_1_done",
+    "video_delivered",
+    "video_encoded",
+    "exported",
+    "video_processed",
+    "produced",
+    "published",
+    "transcoded",
+    "file_uploaded",
+    "upsampled",
 ]
 
 
@@ -204,6 +253,35 @@ STILL_RUNNING = [
     "partially_completed",
     "success_pending_review",
     "about_to_finish",
+    "almost_done",
+    "awaiting_upload_complete",
+    "before_finished",
+    "going_to_fail",
+    "nearly_done",
+    "never_completed",
+    "non_completed",
+    "none_succeeded",
+    "partial_success",
+    "pending_cancel",
+    "pre_processing_done",
+    "recovering_from_failure",
+    "requeue_failed",
+    "requeued_failed",
+    "restart_failed",
+    "restarting_failed",
+    "resubmit_failed",
+    "resubmitted_failed",
+    "retried_and_failed",
+    "retries_failed",
+    "retryable_error",
+    "retrying_failed",
+    "soon_complete",
+    "temporary_failure",
+    "transient_error",
+    "un-finished",
+    "waiting_to_cancel",
+    "will_complete",
+    "finished_without_success",
     # contradictions
     "error_completed",
     "completed_with_errors",
@@ -284,3 +362,74 @@ def test_a_completed_step_is_logged_as_what_it_was_read_as(
     (record,) = caplog.records
     assert record.levelno == logging.WARNING
     assert "running" in record.getMessage()
+
+
+# --------------------------------------------------------------------------- the stem tables
+
+STEM_TABLES = [
+    "_SUCCESS_STEMS",
+    "_COMPLETION_STEMS",
+    "_STEP_DONE_STEMS",
+    "_FINAL_STEPS",
+    "_FINAL_STEP_PREFIXES",
+    "_FAILURE_STEMS",
+    "_CANCEL_STEMS",
+    "_NOT_FINAL",
+    "_CLAUSE_WORDS",
+]
+# Entries that another rule covers too, so that removing one alone changes no reading.
+REDUNDANT = {
+    ("_FINAL_STEPS", "postprocess"): "the final-step prefix 'postprocess' covers it",
+    ("_FINAL_STEPS", "postprocessing"): "the final-step prefix 'postprocess' covers it",
+    ("_FINAL_STEP_PREFIXES", "postprocess"): "_FINAL_STEPS names both of its words",
+}
+EXAMPLES = [
+    *(word for word, _ in TABLE),
+    *(word for word, _ in CLEAR_OUTCOMES),
+    *STAGE_COMPLETIONS,
+    *STILL_RUNNING,
+]
+
+
+def _readings() -> list[_status.StatusWord]:
+    _status._read_text.cache_clear()
+    try:
+        return [read_status_word(word) for word in EXAMPLES]
+    finally:
+        _status._read_text.cache_clear()
+
+
+def _without(table: str, entries: set[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    original = getattr(_status, table)
+    kept = [entry for entry in original if entry not in entries]
+    monkeypatch.setattr(_status, table, type(original)(kept))
+
+
+@pytest.mark.parametrize(
+    ("table", "entry"),
+    [
+        (table, entry)
+        for table in STEM_TABLES
+        for entry in sorted(getattr(_status, table))
+        if (table, entry) not in REDUNDANT
+    ],
+)
+def test_every_stem_decides_an_example(
+    table: str, entry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stem tables' own mutation test: drop the entry, and some example above must read
+    # differently. A new stem comes with the status word that needs it.
+    before = _readings()
+    _without(table, {entry}, monkeypatch)
+    assert _readings() != before, f"no example needs {entry!r} of {table}"
+
+
+def test_the_redundant_entries_decide_an_example_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for table, entry in REDUNDANT:
+        assert entry in getattr(_status, table), (table, entry)
+    before = _readings()
+    for table in {table for table, _ in REDUNDANT}:
+        _without(table, {entry for t, entry in REDUNDANT if t == table}, monkeypatch)
+    assert _readings() != before

@@ -6,7 +6,7 @@ import string
 from typing import Any
 
 import pytest
-from anyapi_sora import TaskStatus, VideoTask
+from anyapi_sora import TaskStatus, VideoTask, _video_url
 from anyapi_sora._video_url import (
     MAX_DEPTH,
     MAX_NODES,
@@ -33,8 +33,31 @@ def completed(**fields: Any) -> VideoTask:
 
 # --------------------------------------------------------------------------- known paths
 
+# Written out, not read from the code: a path dropped or moved there fails here.
+KNOWN_VIDEO_PATHS = [
+    ("video_url",),
+    ("detail", "url"),
+    ("detail", "draft_info", "downloadable_url"),
+    ("detail", "draft_info", "url"),
+    ("detail", "draft_info", "encodings", "source", "path"),
+    ("data", "video_url"),
+    ("metadata", "url"),
+]
+KNOWN_THUMBNAIL_PATHS = [
+    ("thumbnail_url",),
+    ("detail", "thumbnail_url"),
+    ("data", "thumbnail_url"),
+    ("detail", "draft_info", "encodings", "thumbnail", "path"),
+    ("metadata", "thumbnail_url"),
+]
 
-@pytest.mark.parametrize("path", VIDEO_URL_PATHS, ids=".".join)
+
+def test_the_known_paths_are_these() -> None:
+    assert list(VIDEO_URL_PATHS) == KNOWN_VIDEO_PATHS
+    assert list(THUMBNAIL_URL_PATHS) == KNOWN_THUMBNAIL_PATHS
+
+
+@pytest.mark.parametrize("path", KNOWN_VIDEO_PATHS, ids=".".join)
 def test_each_known_path_holds_the_video(path: tuple[str, ...]) -> None:
     for status in ("pending", "completed"):
         body = {"id": "t", "status": status, **nest(path, VIDEO)}
@@ -42,8 +65,8 @@ def test_each_known_path_holds_the_video(path: tuple[str, ...]) -> None:
 
 
 def test_known_paths_are_tried_in_order() -> None:
-    for index, path in enumerate(VIDEO_URL_PATHS[:-1]):
-        later = VIDEO_URL_PATHS[index + 1]
+    for index, path in enumerate(KNOWN_VIDEO_PATHS[:-1]):
+        later = KNOWN_VIDEO_PATHS[index + 1]
         body: dict[str, Any] = {"id": "t", "status": "completed"}
         merge(body, nest(later, "https://later.example/v.mp4"))
         merge(body, nest(path, VIDEO))
@@ -58,7 +81,7 @@ def merge(into: dict[str, Any], other: dict[str, Any]) -> None:
             into[key] = value
 
 
-@pytest.mark.parametrize("path", THUMBNAIL_URL_PATHS, ids=".".join)
+@pytest.mark.parametrize("path", KNOWN_THUMBNAIL_PATHS, ids=".".join)
 def test_each_known_thumbnail_path(path: tuple[str, ...]) -> None:
     thumbnail = "https://cdn.example.com/v/abc.webp"
     task = completed(**nest(path, thumbnail))
@@ -350,7 +373,7 @@ def test_whatever_the_search_returns_is_an_http_url_from_the_body(output: object
     assert url is None or (url.startswith("https://") and url in repr(output))
 
 
-@pytest.mark.parametrize("path", VIDEO_URL_PATHS, ids=".".join)
+@pytest.mark.parametrize("path", KNOWN_VIDEO_PATHS, ids=".".join)
 def test_a_picture_at_a_known_path_is_not_the_video(path: tuple[str, ...]) -> None:
     assert completed(**nest(path, "https://cdn.example.com/v/cover.jpg?sig=1")).video_url is None
     picture_then_video = {**nest(path, "https://cdn.example.com/v/cover.PNG"), "output": VIDEO}
@@ -367,3 +390,86 @@ def test_every_video_key_of_the_generator_names_a_video(key: str) -> None:
 def test_every_decoy_key_of_the_generator_names_a_picture(key: str) -> None:
     assert completed(**{key: "https://x.example/v.mp4"}).video_url is None
     assert completed(output={key: {"url": "https://x.example/v"}}).video_url is None
+
+
+# --------------------------------------------------------------------------- the word lists
+
+# The search's word lists, written out: each entry is checked for the job it is there for,
+# so an entry dropped from the code fails its case, and one added there fails the equality.
+DECOY_PREFIXES = [
+    *("thumb", "cover", "poster", "gif", "image", "img", "picture", "photo", "avatar", "icon"),
+    *("logo", "snapshot", "sprite", "frame", "still", "jpg", "jpeg", "png", "webp", "input"),
+    *("reference", "character", "remix", "prompt", "request", "param", "callback", "webhook"),
+    *("notify", "share", "permalink", "audio", "music", "sound", "voice", "subtitle"),
+    *("caption", "mask"),
+    # "webpage" is there too, and "webp" already covers it.
+]
+DECOY_WORDS = [
+    *("pic", "pics", "ref", "refs", "page", "mp3", "wav", "profile", "user", "owner", "author"),
+    *("creator", "account", "homepage", "website", "doc", "docs", "help", "support", "terms"),
+    *("policy", "license", "log", "logs", "api", "status", "poll", "polling", "query"),
+    *("cancel", "get", "self", "next", "prev"),
+]
+STRONG_WORDS = [
+    *("video", "videos", "vid", "mp4", "movie", "clip", "download", "downloads"),
+    *("downloadable", "output", "outputs", "result", "results", "media", "file", "files"),
+]
+WEAK_WORDS = [
+    *("url", "urls", "uri", "href", "link", "links", "src", "source", "path", "location"),
+    *("asset", "assets", "play", "playback", "stream", "content", "artifact", "artifacts"),
+    *("generation", "generations"),
+]
+VIDEO_FILE_EXTENSIONS = ["mp4", "mov", "webm", "m4v", "mkv", "avi", "m3u8", "flv", "ts"]
+OTHER_FILE_EXTENSIONS = [
+    *("jpg", "jpeg", "png", "gif", "webp", "bmp", "svg", "ico", "heic", "heif", "avif", "tif"),
+    *("tiff", "mp3", "wav", "m4a", "aac", "ogg", "flac", "json", "txt", "html", "htm", "srt"),
+    *("vtt", "pdf"),
+]
+URL = "https://cdn.example.com/v/1"
+
+
+def test_the_word_lists_are_these() -> None:
+    assert set(_video_url._NOT_THE_VIDEO_PREFIXES) == {*DECOY_PREFIXES, "webpage"}
+    assert set(_video_url._NOT_THE_VIDEO_WORDS) == set(DECOY_WORDS)
+    assert set(_video_url._STRONG_WORDS) == set(STRONG_WORDS)
+    assert set(_video_url._VIDEO_WORDS) == {*STRONG_WORDS, *WEAK_WORDS}
+    assert set(_video_url.VIDEO_EXTENSIONS) == set(VIDEO_FILE_EXTENSIONS)
+    assert set(_video_url._NOT_VIDEO_EXTENSIONS) == set(OTHER_FILE_EXTENSIONS)
+
+
+@pytest.mark.parametrize("prefix", DECOY_PREFIXES)
+def test_a_key_word_starting_with_a_decoy_prefix_is_never_searched(prefix: str) -> None:
+    assert search_video_url({"output": {f"{prefix}_url": URL}}) is None
+    assert search_video_url({"output": {f"{prefix}s": {"url": URL}}}) is None
+    assert search_video_url({"output": {"x_url": URL}}) == URL
+
+
+@pytest.mark.parametrize("word", DECOY_WORDS)
+def test_a_decoy_key_word_is_never_searched(word: str) -> None:
+    assert search_video_url({"output": {f"{word}_url": URL}}) is None
+    assert search_video_url({"output": {f"{word}X": {"url": URL}}}) is None
+
+
+@pytest.mark.parametrize("word", STRONG_WORDS + WEAK_WORDS)
+def test_a_video_word_makes_its_url_a_candidate(word: str) -> None:
+    assert search_video_url({word: URL}) == URL
+    assert search_video_url({"zzz": URL}) is None
+
+
+@pytest.mark.parametrize("word", STRONG_WORDS)
+def test_a_strong_word_beats_a_weak_one(word: str) -> None:
+    other = "https://cdn.example.com/v/2"
+    assert search_video_url({"url": URL, word: other}) == other
+    assert search_video_url({"url": URL, "link": other}) == URL
+
+
+@pytest.mark.parametrize("extension", VIDEO_FILE_EXTENSIONS)
+def test_a_video_file_needs_no_video_word(extension: str) -> None:
+    assert search_video_url({"zzz": f"{URL}.{extension}?sig=1"}) == f"{URL}.{extension}?sig=1"
+    assert search_video_url({"zzz": f"{URL}.bin"}) is None
+
+
+@pytest.mark.parametrize("extension", OTHER_FILE_EXTENSIONS)
+def test_a_file_that_is_not_a_video_is_never_taken(extension: str) -> None:
+    assert search_video_url({"video": f"{URL}.{extension.upper()}"}) is None
+    assert search_video_url({"video": f"{URL}.{extension}#t=1"}) is None

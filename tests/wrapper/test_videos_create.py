@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import signal
 import threading
 import time
@@ -360,6 +361,101 @@ async def test_a_cancelled_create_that_was_sent_is_finished_and_reported(
     assert any(TASK_ID in m and f"wait({TASK_ID!r})" in m for m in warnings_of(caplog))
 
 
+async def test_a_create_whose_caller_is_gone_is_not_retried(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The caller gives up while the gateway has the create; the gateway then answers 429,
+    # which made no task. Retrying would make one that nobody waits for any more.
+    transport = StagedTransport(SENT, seconds=0.2, reply=lambda: error_reply(429, "slow down"))
+    client = async_client(transport)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(client.videos.create("a corgi"), 0.05)
+    await client.close()
+    assert (transport.started, client.orphaned_tasks) == (1, [])
+    (failed,) = [m for m in warnings_of(caplog) if "whose caller was cancelled failed" in m]
+    assert "create not retried, since its caller was cancelled" in failed
+    assert "slow down" in failed  # the failure that was not retried
+
+
+class SlowSecondTry(httpx.AsyncBaseTransport):
+    """A 429 at once, then a task after `seconds`; no trace events, like httpx.MockTransport."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.requests == 1:
+            return error_reply(429, "slow down")
+        await asyncio.sleep(self.seconds)
+        return task_reply()
+
+
+async def test_a_retried_create_cut_off_by_its_caller_is_finished_and_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The retry after the 429 is under way when the caller gives up: it may have reached
+    # the gateway, so it runs on, and the task it makes is reported.
+    monkeypatch.setattr(random, "uniform", lambda low, high: low)  # retry at once
+    transport = SlowSecondTry(seconds=0.3)
+    client = async_client(transport)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(client.videos.create("a corgi"), 0.1)
+    await client.close()
+    assert transport.requests == 2
+    assert [task.id for task in client.orphaned_tasks] == [TASK_ID]
+
+
+class Interrupting(httpx.BaseTransport):
+    """Answers `replies` in turn, then Ctrl-C strikes while the next create is under way.
+
+    Like httpx.MockTransport it reports no trace events, so the client cannot tell whether
+    the request had left: it must assume it had.
+    """
+
+    def __init__(self, *replies: httpx.Response) -> None:
+        self.replies = list(replies)
+        self.requests = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        if self.replies:
+            return self.replies.pop(0)
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("earlier", [[], [error_reply(429)]], ids=["first-try", "a-retry"])
+def test_ctrl_c_during_an_untraced_create_says_a_task_may_exist(
+    earlier: list[httpx.Response],
+) -> None:
+    transport = Interrupting(*earlier)
+    client = AnyAPI(
+        API_KEY, base_url="https://gw.test", http_client=httpx.Client(transport=transport)
+    )
+    with pytest.raises(KeyboardInterrupt) as info:
+        client.videos.create("a corgi")
+    assert transport.requests == len(earlier) + 1
+    (note,) = notes_of(info.value)
+    assert BILLED in note
+
+
+def test_ctrl_c_after_the_create_was_answered_says_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The answer is in: whatever stops create() now, its task id is not in doubt.
+    transport = Interrupting(task_reply())
+    client = AnyAPI(
+        API_KEY, base_url="https://gw.test", http_client=httpx.Client(transport=transport)
+    )
+
+    def interrupted(*args: Any, **kwargs: Any) -> VideoTask:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(VideoTask, "from_json", interrupted)
+    with pytest.raises(KeyboardInterrupt) as info:
+        client.videos.create("a corgi")
+    assert notes_of(info.value) == []
+
+
 async def test_a_cancelled_create_still_connecting_is_simply_cancelled(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -414,10 +510,14 @@ def test_an_event_loop_that_ends_first_reports_the_create(
     assert "may have been created and billed" in stopped
 
 
-@pytest.mark.parametrize("interrupt", [KeyboardInterrupt(), SystemExit(1)])
+# A fresh exception per run: a note added to a shared instance would show up in the next run.
+@pytest.mark.parametrize(
+    "make_interrupt", [KeyboardInterrupt, lambda: SystemExit(1)], ids=["ctrl-c", "exit"]
+)
 def test_a_sync_create_interrupted_after_sending_says_a_task_may_exist(
-    interrupt: BaseException, caplog: pytest.LogCaptureFixture
+    make_interrupt: Callable[[], BaseException], caplog: pytest.LogCaptureFixture
 ) -> None:
+    interrupt = make_interrupt()
     http = httpx.Client(transport=StagedTransport(SENT, 0, interrupt=interrupt))
     client = AnyAPI(API_KEY, base_url="https://gw.test", http_client=http)
     with pytest.raises(type(interrupt)) as info:
@@ -467,6 +567,7 @@ async def test_every_billed_create_is_reported_whenever_it_is_cancelled(delay: f
     assert sorted(task.id for task in client.orphaned_tasks) == billed
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_ctrl_c_during_a_sync_create_on_a_real_socket_says_a_task_may_exist() -> None:
     with MockServer(queue_seconds=0, processing_seconds=0) as server:
         server.inject("create", Fault.hang(2, after_create=True))
@@ -555,6 +656,19 @@ def test_a_create_answered_with_no_task_says_so_when_retries_run_out(
     assert "当前分组上游负载已饱和" in text
     assert BILLED not in text
     assert "billed" not in (error.note or "")
+
+
+def test_the_not_created_error_keeps_what_the_gateway_said(api: Harness) -> None:
+    body = {"id": "", "status": "error", "error": {"message": "upstream busy", "code": "busy"}}
+    headers = {"Retry-After": "7", "X-Request-Id": "req-42"}
+    api.gateway.create.always(json_reply(body, 429, headers=headers))
+    with pytest.raises(TaskNotCreatedError) as info:
+        api.videos_of(api.make_client(max_retries=0)).create("x")
+    error = info.value
+    assert (error.status_code, error.code, error.request_id) == (429, "busy", "req-42")
+    assert error.retry_after == 7.0
+    assert error.body == body
+    assert error.message == "no task was created (nothing was billed): upstream busy"
 
 
 def test_a_create_answered_with_no_task_honours_retry_after(api: Harness) -> None:

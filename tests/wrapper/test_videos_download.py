@@ -35,6 +35,7 @@ from client_harness import (
     TASK_ID,
     VIDEO,
     VIDEO_URL,
+    BrokenStream,
     Harness,
     done_reply,
     error_reply,
@@ -289,9 +290,12 @@ def test_a_permanent_file_host_error_is_not_retried(
 
 def test_a_task_that_is_not_done_has_nothing_to_download(api: Harness, tmp_path: Path) -> None:
     api.gateway.query.queue(task_reply("processing", progress=40))
-    with pytest.raises(AnyAPIError, match="processing") as info:
+    with pytest.raises(AnyAPIError) as info:
         api.videos.download(TASK_ID, tmp_path / "v.mp4")
-    assert "wait" in str(info.value)
+    assert str(info.value) == (
+        f"task {TASK_ID} has no video to download yet (status: processing); "
+        "wait for it to finish first"
+    )
     assert api.gateway.files.count == 0
     assert leftovers(tmp_path) == []
 
@@ -300,8 +304,12 @@ def test_a_completed_task_without_a_url_has_nothing_to_download(
     api: Harness, tmp_path: Path
 ) -> None:
     api.gateway.query.queue(task_reply("completed"))
-    with pytest.raises(AnyAPIError, match="no video URL"):
+    with pytest.raises(AnyAPIError) as info:
         api.videos.download(TASK_ID, tmp_path / "v.mp4")
+    assert str(info.value) == (
+        f"task {TASK_ID} is completed but the server sent no video URL; "
+        "try the download again later"
+    )
     assert leftovers(tmp_path) == []
 
 
@@ -370,6 +378,62 @@ def test_a_short_body_is_resumed_too(api: Harness, tmp_path: Path) -> None:
     api.videos.download(completed(), dest)
     assert dest.read_bytes() == VIDEO
     assert api.gateway.files.requests[1].headers["range"] == "bytes=5000-"
+
+
+def unsized(
+    content: bytes, *, status: int = 200, error: Exception | None = None, **headers: str
+) -> httpx.Response:
+    """A body sent without Content-Length (chunked), cut by `error` if given."""
+    return httpx.Response(status, headers=headers, stream=BrokenStream([content], error))
+
+
+def test_a_file_of_unknown_size_is_resumed_and_saved(api: Harness, tmp_path: Path) -> None:
+    end = len(VIDEO) - 1
+    api.gateway.files.queue(
+        unsized(VIDEO[:3000], error=httpx.ReadError("reset"), **{"Accept-Ranges": "bytes"}),
+        unsized(VIDEO[3000:], status=206, **{"Content-Range": f"bytes 3000-{end}/*"}),
+    )
+    dest = tmp_path / "v.mp4"
+    api.videos.download(completed(), dest)
+    assert dest.read_bytes() == VIDEO
+    assert [r.headers.get("range") for r in api.gateway.files.requests] == [None, "bytes=3000-"]
+
+
+def test_a_resumed_range_of_unknown_total_that_runs_over_is_refused_and_started_over(
+    api: Harness, tmp_path: Path
+) -> None:
+    # A 200 without Content-Length is cut; the resumed "bytes 3000-END/*" sends more than
+    # that range. Those bytes are never saved: the next try starts the file over.
+    end = len(VIDEO) - 1
+    api.gateway.files.queue(
+        unsized(VIDEO[:3000], error=httpx.ReadError("reset"), **{"Accept-Ranges": "bytes"}),
+        unsized(VIDEO[3000:] + b"junk", status=206, **{"Content-Range": f"bytes 3000-{end}/*"}),
+        file_reply(),
+    )
+    dest = tmp_path / "v.mp4"
+    api.videos.download(completed(), dest)
+    assert dest.read_bytes() == VIDEO
+    ranges = [r.headers.get("range") for r in api.gateway.files.requests]
+    assert ranges == [None, "bytes=3000-", None]
+
+
+def test_a_host_that_always_runs_over_its_range_gets_no_file(api: Harness, tmp_path: Path) -> None:
+    def host(request: httpx.Request) -> httpx.Response:
+        asked = request.headers.get("range")
+        if asked is None:  # the file without a length, cut
+            reset = httpx.ReadError("reset")
+            return unsized(VIDEO[:3000], error=reset, **{"Accept-Ranges": "bytes"})
+        start = int(asked.removeprefix("bytes=").removesuffix("-"))
+        span = f"bytes {start}-{len(VIDEO) - 1}/*"
+        return unsized(VIDEO[start:] + b"junk", status=206, **{"Content-Range": span})
+
+    api.gateway.files.queue(*[host] * 10)
+    with pytest.raises(APIConnectionError, match="not the size the host announced"):
+        api.videos.download(completed(), tmp_path / "v.mp4")
+    assert leftovers(tmp_path) == []
+    # Each resumed range ran over, so the try after it started over.
+    ranges = [r.headers.get("range") for r in api.gateway.files.requests]
+    assert ranges == [None, "bytes=3000-", None, "bytes=3000-"]
 
 
 def test_a_flaky_link_that_delivers_more_each_try_finishes(api: Harness, tmp_path: Path) -> None:
@@ -501,6 +565,46 @@ def test_logs_leave_out_the_url_signature(
     assert f"{FILE_HOST}/v/{BARE_ID}.mp4 -> 200 OK" in messages
     assert "SIGNED" not in messages
     assert "saved" in messages
+
+
+def test_a_failed_try_and_a_fresh_url_are_logged(
+    api: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="anyapi_sora")
+    api.gateway.files.queue(
+        file_reply(cut_at=100, error=httpx.ReadError("reset")), error_reply(403), file_reply()
+    )
+    api.gateway.query.queue(done_reply(url=FRESH_URL))
+    api.videos.download(completed(), tmp_path / "v.mp4")
+    messages = [(r.levelno, r.getMessage()) for r in caplog.records]
+    shown = f"GET {FILE_HOST}/v/{BARE_ID}.mp4"
+    assert (
+        logging.WARNING,
+        f"downloading task {TASK_ID} failed at 100 bytes (Connection error: {shown}: "
+        "ReadError: reset); attempt 1/2",
+    ) in messages
+    assert (
+        logging.INFO,
+        f"task {TASK_ID}: video URL expired; asking for a fresh one",
+    ) in messages
+
+
+def test_a_download_uses_the_clients_timeout_and_its_errors_keep_the_request(
+    api: Harness, tmp_path: Path
+) -> None:
+    client = api.make_client(max_retries=0, timeout=17.0)
+    api.gateway.files.queue(httpx.ReadError("reset"))
+    with pytest.raises(APIConnectionError) as info:
+        api.videos_of(client).download(completed(), tmp_path / "v.mp4")
+    (request,) = api.gateway.files.requests
+    # The client's timeout (its connect phase capped at 10 s), not httpx's default of 5 s.
+    assert request.extensions["timeout"] == {
+        "connect": 10.0,
+        "read": 17.0,
+        "write": 17.0,
+        "pool": 17.0,
+    }
+    assert info.value.request is request
 
 
 def test_a_failure_message_leaves_out_the_url_signature(api: Harness, tmp_path: Path) -> None:
@@ -705,5 +809,6 @@ def test_the_async_fsync_and_rename_run_off_the_event_loop(
     finally:
         api.close()
     loop_thread = threading.current_thread().name
-    assert len(seen) == 2
+    # The file's fsync, the rename, the folder's fsync
+    assert [entry.split()[0] for entry in seen] == ["fsync", "replace", "fsync"]
     assert all(not entry.endswith(f" in {loop_thread}") for entry in seen), seen

@@ -226,7 +226,8 @@ class DownloadState:
         if response.status_code == 206:
             content_range = response.headers.get("content-range", "")
             match = _CONTENT_RANGE.match(content_range)
-            if match is None or int(match.group(1)) != self.written:
+            first, last = (int(match[1]), int(match[2])) if match else (-1, -1)
+            if match is None or first != self.written or last < first:
                 raise IncompleteDownload(
                     f"file host sent an unexpected range ({content_range!r}) "
                     f"for a download resumed at byte {self.written}"
@@ -234,6 +235,10 @@ class DownloadState:
             if match.group(3) != "*":
                 self.total = int(match.group(3))
             self.resumable = True
+            # The range says how many bytes follow, even in a body sent without a length
+            # ("bytes 40-99/*", chunked): more or fewer is a broken resume.
+            if identity:
+                length = last - first + 1
         else:
             # A 200 is the whole file again: start over.
             if self.written:
@@ -260,6 +265,12 @@ class DownloadState:
         if (expected is not None and self._received_from_response != expected) or (
             self.total is not None and self.written != self.total
         ):
+            if (expected is not None and self._received_from_response > expected) or (
+                self.total is not None and self.written > self.total
+            ):
+                # Bytes that were never announced are on disk: resuming after them would
+                # build on garbage, so the next try starts over.
+                self.resumable = False
             raise IncompleteDownload(
                 f"download of task {self.task_id} is not the size the host announced: "
                 f"{self.written} of {self.total if self.total is not None else '?'} bytes"
@@ -295,7 +306,7 @@ def open_temp_beside(target: Path) -> tuple[BinaryIO, Path]:
 
 
 def commit(file: BinaryIO, temp: Path, target: Path, *, overwrite: bool) -> None:
-    """Make the finished temp file the target: flushed, fsync'd, renamed over it.
+    """Make the finished temp file the target: flushed, fsync'd, renamed over it, durably.
 
     Blocking (fsync can take a second on a large file): async code runs it in a thread.
     """
@@ -308,6 +319,23 @@ def commit(file: BinaryIO, temp: Path, target: Path, *, overwrite: bool) -> None
     if problem is not None:
         raise problem.error()
     os.replace(temp, target)
+    _sync_folder(target.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    # On POSIX a file's name lives in its folder: until the folder is synced, a crash can
+    # undo the rename, leaving no video (or the old one) after download() returned.
+    if os.name == "nt":  # a folder cannot be opened there; NTFS journals the rename
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        # Some network and FUSE file systems refuse this; the file itself is complete.
+        logger.debug("could not sync the folder %s: %s", folder, exc)
 
 
 def discard(file: BinaryIO, temp: Path) -> None:

@@ -13,6 +13,7 @@ import json
 import httpx
 
 from ._dialects import names_no_task
+from ._errors_parsing import parse_retry_after
 from ._exceptions import RateLimitError, TaskNotCreatedError, make_status_error
 
 __all__ = ["refused_create"]
@@ -41,6 +42,11 @@ def refused_create(response: httpx.Response) -> TaskNotCreatedError | None:
     if not names_no_task(body):
         return None
     error = make_status_error(response)
+    # A RateLimitError's own reading of the hint; a 200 or a 5xx may carry the header too.
+    if isinstance(error, RateLimitError):
+        retry_after = error.retry_after
+    else:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
     return TaskNotCreatedError(
         f"no task was created (nothing was billed): {error.message}",
         status_code=status,
@@ -48,5 +54,5 @@ def refused_create(response: httpx.Response) -> TaskNotCreatedError | None:
         code=error.code,
         request_id=error.request_id,
         response=response,
-        retry_after=error.retry_after if isinstance(error, RateLimitError) else None,
+        retry_after=retry_after,
     )

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from anyapi_sora.testing import MockServer
+from child_processes import python_module_with_sigint
+from child_processes import start as start_child
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -27,12 +29,7 @@ if TYPE_CHECKING:
 CLI = [sys.executable, "-m", "anyapi_sora.cli"]
 # Runs the command with Ctrl-C raising KeyboardInterrupt even if this process was started
 # with SIGINT ignored (a background job), which the child would otherwise inherit.
-CLI_WITH_SIGINT = [
-    sys.executable,
-    "-c",
-    "import signal, runpy, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "sys.argv[0] = 'anyapi-sora'; runpy.run_module('anyapi_sora.cli', run_name='__main__')",
-]
+CLI_WITH_SIGINT = python_module_with_sigint("anyapi_sora.cli", prog="anyapi-sora")
 COMMAND_TIMEOUT = 60
 _TERMINAL_ENV = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "NO_COLOR")
 
@@ -107,8 +104,9 @@ class Cli:
         return Result(completed.returncode, completed.stdout, completed.stderr)
 
     def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-        """The command running in the background (stdout and stderr piped)."""
-        return subprocess.Popen(
+        """The command running in the background (stdout and stderr piped); killed after
+        the test if it still runs."""
+        return start_child(
             [*CLI_WITH_SIGINT, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -11,21 +11,32 @@ from pathlib import Path
 import anyapi_sora.testing
 import httpx
 import pytest
+from child_processes import python_module_with_sigint
+from child_processes import start as start_child
 
 pytestmark = pytest.mark.slow  # child processes (tests/conftest.py)
 
 
 def _start(*arguments: str) -> subprocess.Popen[str]:
+    """`python -m anyapi_sora.testing --port 0 ARGUMENTS`, with Ctrl-C working in it even if
+    this process ignores SIGINT; killed after the test if it still runs."""
     package_root = Path(anyapi_sora.testing.__file__).resolve().parents[2]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(package_root), env.get("PYTHONPATH", "")])
-    return subprocess.Popen(
-        [sys.executable, "-m", "anyapi_sora.testing", "--port", "0", *arguments],
+    command = python_module_with_sigint("anyapi_sora.testing", prog="anyapi_sora.testing")
+    return start_child(
+        [*command, "--port", "0", *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         env=env,
     )
+
+
+def _stop(process: subprocess.Popen[str], stop_signal: signal.Signals) -> str:
+    """Send `stop_signal` and wait for the process to end; its stderr."""
+    process.send_signal(stop_signal)
+    _, stderr = process.communicate(timeout=30)
+    return stderr
 
 
 def _read_settings(process: subprocess.Popen[str]) -> dict[str, str]:
@@ -40,6 +51,7 @@ def _read_settings(process: subprocess.Popen[str]) -> dict[str, str]:
     return settings
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_the_module_serves_until_signalled(stop_signal: signal.Signals) -> None:
@@ -62,9 +74,11 @@ def test_the_module_serves_until_signalled(stop_signal: signal.Signals) -> None:
             done = client.get("/v1/video/query", params={"id": task_id}).json()
             assert done["status"] == "completed"
             assert client.get(done["video_url"]).content[4:8] == b"ftyp"
+        stderr = _stop(process, stop_signal)
     finally:
-        process.send_signal(stop_signal)
-        _, stderr = process.communicate(timeout=30)
+        if process.poll() is None:  # the test failed, or the signal did not stop it
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, stderr
     assert "Stopped." in stderr
     with pytest.raises(httpx.ConnectError):
@@ -98,9 +112,11 @@ def test_the_module_speaks_the_dialect_it_is_given() -> None:
                 "duration": 10,
             }
             created = client.post("/v1/video/create", json=body).json()
+        _stop(process, signal.SIGTERM)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert isinstance(created["id"], int)
     assert created["status"] == "NOT_START"
     assert created["task_id"].startswith("video_")
