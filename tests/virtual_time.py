@@ -23,6 +23,9 @@ class VirtualClock:
         self.now = start
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
+        # Kept as counts, not recounted: `run` asks after every turn of the loop, and a
+        # fleet has hundreds of workers.
+        self._asleep = 0
 
     def monotonic(self) -> float:
         return self.now
@@ -37,10 +40,15 @@ class VirtualClock:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (self.now + max(0.0, seconds), next(self._order), future)
         heapq.heappush(self._sleepers, entry)
+        self._asleep += 1
+        future.add_done_callback(self._woken)
         await future
 
+    def _woken(self, _: asyncio.Future[None]) -> None:
+        self._asleep -= 1
+
     def _asleep_count(self) -> int:
-        return sum(1 for _, _, future in self._sleepers if not future.done())
+        return self._asleep
 
     def _advance(self) -> None:
         while self._sleepers and self._sleepers[0][2].done():  # cancelled sleepers
@@ -66,10 +74,17 @@ class VirtualClock:
         create window's waiters).
         """
         tasks = [asyncio.ensure_future(worker) for worker in workers]
+        running = len(tasks)
+
+        def ended(_: asyncio.Future[Any]) -> None:
+            nonlocal running
+            running -= 1
+
+        for task in tasks:
+            task.add_done_callback(ended)
         quiet = 0
-        while not all(task.done() for task in tasks):
+        while running:
             await asyncio.sleep(0.0002)  # real time: sockets and the server move on
-            running = sum(1 for task in tasks if not task.done())
             idle = self._asleep_count() + also_idle()
             # Twice in a row, so that a worker just woken has had its turn to run.
             quiet = quiet + 1 if idle >= running else 0
