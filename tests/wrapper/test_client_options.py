@@ -105,6 +105,20 @@ def test_our_user_agent_follows_the_http_clients_own(api: Harness) -> None:
     assert http.headers["user-agent"] == "acme-render/2.1"  # the caller's client is untouched
 
 
+def test_a_user_agent_changed_between_calls_is_followed(api: Harness) -> None:
+    # The headers of a plain request are built once per http_client User-Agent, not once.
+    http = own_http(api, headers={"User-Agent": "acme-render/2.1"})
+    client = api.make_client(http_client=http)
+    api.gateway.query.queue(task_reply(), task_reply(), task_reply())
+    api.videos_of(client).retrieve(TASK_ID)
+    http.headers["User-Agent"] = "acme-render/3.0"
+    api.videos_of(client).retrieve(TASK_ID)
+    del http.headers["User-Agent"]
+    api.videos_of(client).retrieve(TASK_ID)
+    agents = [r.headers["user-agent"] for r in api.gateway.query.requests]
+    assert agents == [f"acme-render/2.1 {USER_AGENT}", f"acme-render/3.0 {USER_AGENT}", USER_AGENT]
+
+
 def test_httpx_own_user_agent_is_replaced_not_extended(api: Harness) -> None:
     api.gateway.query.queue(task_reply())
     api.videos.retrieve(TASK_ID)

@@ -22,6 +22,7 @@ from anyapi_sora import (
 )
 from anyapi_sora._exceptions import make_status_error
 from anyapi_sora._polling import (
+    ETA_MARGIN,
     FIRST_POLL_DELAY,
     MIN_POLL_DELAY,
     WaitState,
@@ -373,3 +374,61 @@ def test_bad_wait_options_are_refused(timeout: Any, poll_interval: Any, param: s
 @pytest.mark.parametrize(("timeout", "poll_interval"), [(None, None), (1, 0.01), (1800.0, 30)])
 def test_good_wait_options_pass(timeout: Any, poll_interval: Any) -> None:
     check_wait_options(timeout, poll_interval)
+
+
+# --------------------------------------------------------------------------- aimed polls
+
+
+def processing_at(wait: WaitState, when: float, percent: float) -> float:
+    wait.observe(task("processing", progress=percent))
+    return wait.next_sleep(when)
+
+
+def test_a_poll_is_aimed_at_the_end_that_progress_foretells() -> None:
+    wait = state()
+    wait.observe(task())
+    assert wait.next_sleep(START) == FIRST_POLL_DELAY
+    assert 8.0 <= processing_at(wait, START + 5, 10) <= 12.0  # no rate yet
+    # 4 % a second: the 50 % left take 12.5 s, longer than an interval.
+    assert 8.0 <= processing_at(wait, START + 15, 50) <= 12.0
+    # The 10 % left take 2.5 s: the next poll comes just after, not ~10 s later.
+    assert processing_at(wait, START + 25, 90) == pytest.approx(2.5 + ETA_MARGIN)
+
+
+def test_a_missed_aim_falls_back_to_the_interval_until_progress_moves() -> None:
+    wait = state()
+    wait.observe(task())
+    wait.next_sleep(START)
+    processing_at(wait, START + 5, 10)
+    assert processing_at(wait, START + 25, 90) < 8.0
+    # Still running at the foretold end, and then stuck at 99 %: normal intervals.
+    for n in range(5):
+        assert 8.0 <= processing_at(wait, START + 30 + 10 * n, 99) <= 12.0
+
+
+def test_a_missed_aim_aims_again_once_progress_moves() -> None:
+    wait = state()
+    wait.observe(task())
+    wait.next_sleep(START)
+    processing_at(wait, START + 5, 10)
+    assert processing_at(wait, START + 25, 90) < 8.0
+    assert 8.0 <= processing_at(wait, START + 28.5, 92) <= 12.0
+    assert processing_at(wait, START + 38.5, 96) < 8.0
+
+
+@pytest.mark.parametrize(
+    ("options", "fields"),
+    [({"poll_interval": 30.0}, {}), ({}, {"progress": None})],
+    ids=["a poll_interval given", "no progress sent"],
+)
+def test_no_aim_without_progress_or_with_a_poll_interval(
+    options: dict[str, Any], fields: dict[str, Any]
+) -> None:
+    wait = state(**options)
+    wait.observe(task())
+    wait.next_sleep(START)
+    sleeps = []
+    for n, percent in enumerate((10, 50, 90, 95)):
+        wait.observe(task("processing", **{"progress": percent, **fields}))
+        sleeps.append(wait.next_sleep(START + 5 + 10 * n))
+    assert min(sleeps) >= (30.0 if options else 8.0)

@@ -55,6 +55,11 @@ class RequestSettings:
     # Checked pairs (see `_options`); they go to the API, never to the video file host.
     default_headers: tuple[tuple[str, str], ...] = ()
     default_query: tuple[tuple[str, str | int | float | bool], ...] = ()
+    # The headers of a request that adds none of its own, by the httpx client's User-Agent:
+    # built once instead of merged afresh on every poll.
+    _fixed_headers: dict[str | None, httpx.Headers] = attrs.field(
+        factory=dict, init=False, eq=False
+    )
 
     def __repr__(self) -> str:
         return f"RequestSettings(base_url={str(self.base_url)!r}, api_key='***')"
@@ -75,18 +80,14 @@ class RequestSettings:
         product token after the caller's User-Agent. Query parameters likewise, the route's
         own last. With a ``tracker``, httpcore reports to it when the request starts to leave.
         """
-        headers = httpx.Headers(kwargs.get("headers"))
-        headers["Accept"] = "application/json"
-        if self.default_headers:
-            headers.update(self.default_headers)
-        if options.headers:
-            headers.update(options.headers)
-        headers["User-Agent"] = user_agent(
-            USER_AGENT, headers.get("User-Agent") or http.headers.get("User-Agent")
-        )
-        # Auth goes on each API request, never on the httpx client, so that downloads
-        # from the file host (another domain) never carry the key.
-        headers["Authorization"] = f"Bearer {self.api_key}"
+        theirs = http.headers.get("User-Agent")
+        headers: httpx.Headers | None = None
+        if kwargs.get("headers") or options.headers:
+            headers = self._headers(kwargs.get("headers"), options.headers, theirs)
+        elif (headers := self._fixed_headers.get(theirs)) is None:
+            if len(self._fixed_headers) >= 8:  # an http_client whose User-Agent keeps changing
+                self._fixed_headers.clear()
+            headers = self._fixed_headers[theirs] = self._headers(None, (), theirs)
         params = kwargs.get("params")
         if self.default_query or options.query:
             params = {**dict(self.default_query), **dict(options.query), **(params or {})}
@@ -99,6 +100,24 @@ class RequestSettings:
             timeout=timeout_within(options.timeout_or(self.timeout), time_left),
             extensions=None if tracker is None else {"trace": trace_of(tracker, http)},
         )
+
+    def _headers(
+        self,
+        request: Any,
+        extra: tuple[tuple[str, str], ...],
+        http_user_agent: str | None,
+    ) -> httpx.Headers:
+        headers = httpx.Headers(request)
+        headers["Accept"] = "application/json"
+        if self.default_headers:
+            headers.update(self.default_headers)
+        if extra:
+            headers.update(extra)
+        headers["User-Agent"] = user_agent(USER_AGENT, headers.get("User-Agent") or http_user_agent)
+        # Auth goes on each API request, never on the httpx client, so that downloads
+        # from the file host (another domain) never carry the key.
+        headers["Authorization"] = f"Bearer {self.api_key}"
+        return headers
 
     @property
     def longest_wait(self) -> float:

@@ -20,12 +20,16 @@ import attrs
 
 from . import _dialects
 from ._exceptions import ResponseShapeError
-from ._json_readers import at, first_moment, first_text, mapping
+from ._json_readers import at, first_moment, first_text, mapping, moment
 from ._status import TaskStatus, read_status_word, report_status_word
 from ._video_url import THUMBNAIL_URL_PATHS, VIDEO_URL_PATHS, search_video_url, url_at_paths
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+# The keys of the unified format's plain task body (the official gateway's query answer).
+_PLAIN_KEYS = frozenset({"id", "status", "progress", "status_update_time", "video_url"})
+_PLAIN_VIDEO_URL_PATHS = (("video_url",),)
 
 __all__ = ["TaskStatus", "VideoTask"]
 
@@ -154,6 +158,40 @@ class VideoTask:
                 "video task response has no 'id'", body, status_code=http_status
             )
 
+        if type(body) is dict and body.keys() <= _PLAIN_KEYS:
+            return cls._from_plain(body, resolved_id, raw_status)
+        return cls._from_any(body, task, resolved_id, raw_status)
+
+    @classmethod
+    def _from_plain(cls, body: dict[str, Any], task_id: str, raw_status: str) -> VideoTask:
+        """`_from_any` for a body with none but `_PLAIN_KEYS`: the rules that read other
+        keys would all find nothing, so they are not run (a poll's common case)."""
+        word = read_status_word(raw_status)
+        status = word.status  # no nested status to advance it
+        video_url = url_at_paths(body, _PLAIN_VIDEO_URL_PATHS, video=True)
+        if video_url is None and status is TaskStatus.COMPLETED:
+            video_url = search_video_url(body)
+        if word.how == "stage" and video_url is None:
+            status = TaskStatus.UNKNOWN
+        report_status_word(raw_status, word, status)
+        failed = status in (TaskStatus.FAILED, TaskStatus.CANCELLED)
+        return cls(
+            id=task_id,
+            status=status,
+            progress=_dialects.progress(body, status),
+            video_url=video_url,
+            failure_reason=_dialects.failure_reason(body, status, None) if failed else None,
+            updated_at=moment(body.get("status_update_time")),
+            model=_dialects.model_name(body, task_id),
+            raw_status=raw_status,
+            raw=MappingProxyType(dict(body)),
+        )
+
+    @classmethod
+    def _from_any(
+        cls, body: Mapping[str, Any], task: Mapping[str, Any], resolved_id: str, raw_status: str
+    ) -> VideoTask:
+        """The task in any dialect: every rule runs."""
         word = read_status_word(raw_status)
         status = _dialects.advanced_status(task, word)
         video_url = url_at_paths(task, VIDEO_URL_PATHS, video=True)

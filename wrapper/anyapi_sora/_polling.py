@@ -32,6 +32,9 @@ POLL_JITTER = 0.2
 MIN_POLL_DELAY = 1.0
 # The first poll after a failure comes 1-2 s later (jitter), then twice that, and so on.
 FAILURE_DELAY = 2.0
+# A poll aimed at the end that progress foretells comes this much after it: progress is
+# read in whole percents, and a poll a moment early costs a query and an interval.
+ETA_MARGIN = 1.0
 
 ProgressCallback = Callable[[VideoTask], object]
 """`on_progress` of `wait()` and `generate()`: called with each new state of the task."""
@@ -74,6 +77,13 @@ class WaitState:
     polls: int = 0
     failures: int = 0
     _hint: float | None = None
+    # The first progress seen (clock time, percent), the rate's origin; whether the last
+    # task seen is not yet timed; whether the coming poll is aimed at the foretold end;
+    # the progress at the last aimed poll that found the task still running.
+    _origin: tuple[float, float] | None = None
+    _fresh: bool = False
+    _aimed: bool = False
+    _missed_at: float = -math.inf
 
     @property
     def deadline(self) -> float:
@@ -84,6 +94,7 @@ class WaitState:
         self.polls += 1
         self.failures = 0
         self._hint = None
+        self._fresh = True
         previous = self.last
         self.last = task
         if previous is None or (previous.status, previous.progress) != (
@@ -138,4 +149,40 @@ class WaitState:
         if remaining <= 0:
             assert self.timeout is not None
             raise WaitTimeoutError(self.task_id, timeout=self.timeout, task=self.last)
-        return min(self._interval(), remaining)
+        interval = self._interval()
+        if self._fresh:
+            self._fresh = False
+            interval = self._aimed_at_end(now, interval)
+        return min(interval, remaining)
+
+    def _aimed_at_end(self, now: float, interval: float) -> float:
+        """`interval`, or less when the progress seen so far says the task ends sooner.
+
+        The rate is the progress made since the first progress seen. A task ends between
+        two polls, and is noticed on average half an interval late; a poll aimed at its
+        end notices it then, for no more queries when the aim is right. An aimed poll
+        that finds the task still running is followed by a normal interval, and no poll
+        is aimed again until the progress has moved on: a task stuck at 99 % is polled at
+        the normal interval, not every second.
+        """
+        task = self.last
+        aimed, self._aimed = self._aimed, False
+        if self.poll_interval is not None or self.failures or task is None:
+            return interval
+        percent = task.progress
+        if percent is None or task.done:
+            return interval
+        if self._origin is None or percent < self._origin[1]:
+            self._origin = (now, percent)
+            return interval
+        if aimed:
+            self._missed_at = percent
+            return interval
+        since, first = self._origin
+        if not max(first, self._missed_at) < percent < 100 or now <= since:
+            return interval
+        left = (100 - percent) * (now - since) / (percent - first) + ETA_MARGIN
+        if left >= interval:
+            return interval
+        self._aimed = True
+        return max(left, MIN_POLL_DELAY)

@@ -270,7 +270,8 @@ class Videos:
 
         Given an id, the first poll is made at once. After the first state seen (the
         task passed in, or the first answer) the next poll comes about 5 s later, then
-        about every 10 s with jitter, or every `poll_interval` seconds. A poll that
+        about every 10 s with jitter (sooner, once, when the task's progress says it
+        ends sooner), or every `poll_interval` seconds. A poll that
         fails for a reason that may pass (a connection error, a timeout, 429, 5xx, a
         garbled body) is logged as a WARNING and polling goes on after a backoff (1-2 s,
         doubling up to the normal interval; a `Retry-After` up to 60 s sets the pace
