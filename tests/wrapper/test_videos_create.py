@@ -730,3 +730,16 @@ def test_a_200_that_names_a_task_with_status_error_is_a_failed_task(api: Harness
     assert task.status is TaskStatus.FAILED
     assert task.failure_reason == "prompt refused"
     assert api.gateway.create.count == 1
+
+
+def test_a_created_task_takes_its_room_in_the_create_window(api: Harness) -> None:
+    # The pacer keeps creates within the tasks the gateway has room for: a task a create
+    # made runs (takes room) until a wait sees it end; a create that made none frees its slot.
+    window = api.client._sender.pacer.creates
+    api.gateway.create.queue(json_reply(load_fixture("create-200.json")), error_reply(400))
+    task = api.videos.create("a corgi surfing")
+    assert (window.running, window.peak_running) == (1, 1)
+    assert task.id in window._running
+    with pytest.raises(BadRequestError):
+        api.videos.create("a second corgi")
+    assert (window.running, window._in_flight) == (1, 0)
