@@ -39,7 +39,8 @@ class Arrivals:
 
 
 def test_a_refused_creates_retry_after_holds_the_next_create_not_queries(api: Harness) -> None:
-    videos = api.videos_of(api.make_client(max_retries=0))
+    client = api.make_client(max_retries=0)
+    videos = api.videos_of(client)
     arrivals = Arrivals(api)
     api.gateway.create.queue(
         arrivals.at(json_reply(NO_TASK, 429, {"Retry-After": "30"})),
@@ -48,6 +49,10 @@ def test_a_refused_creates_retry_after_holds_the_next_create_not_queries(api: Ha
     api.gateway.query.queue(arrivals.at(task_reply("processing")))
     with pytest.raises(TaskNotCreatedError):
         videos.create("a corgi surfing")
+    # The refusal taught the create window that the gateway had room for no more tasks
+    # than were running (none: at least one may go).
+    window = client._sender.pacer.creates
+    assert (window.refused, window.limit, window._in_flight) == (1, 1.0, 0)
     videos.retrieve(TASK_ID)  # the gateway had no room for a task; a query is fine
     videos.create("a corgi surfing")
     assert arrivals.seen == [("create", 0.0), ("query", 0.0), ("create", 30.0)]
