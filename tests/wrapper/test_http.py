@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -25,19 +26,23 @@ from anyapi_sora import (
     ResponseShapeError,
     TaskStatus,
 )
-from anyapi_sora._http import RequestSettings, connection_error, timeout_within
+from anyapi_sora._http import DeadlineStream, RequestSettings, connection_error, timeout_within
 from client_harness import (
     API_KEY,
     BARE_ID,
     BASE_URL,
     TASK_ID,
     BrokenStream,
+    FakeClock,
     Harness,
     error_reply,
     json_reply,
     task_reply,
 )
 from vendor_fixtures import load_fixture
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # --------------------------------------------------------------------------- the query request
 
@@ -436,3 +441,24 @@ def test_timeout_within_never_goes_under_a_second() -> None:
 def test_timeout_within_no_limit_is_the_same_timeout() -> None:
     timeout = httpx.Timeout(60.0)
     assert timeout_within(timeout, float("inf")) is timeout
+
+
+def test_a_body_still_coming_at_the_deadline_fails_as_a_read_timeout_of_its_request() -> None:
+    # A gateway that trickles a poll's body keeps each read alive; the wait's deadline ends
+    # it, as a read timeout of that request, saying why.
+    clock = FakeClock()
+    request = httpx.Request("GET", "https://gw.test/v1/video/query?id=x")
+
+    class Trickle(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            for _ in range(10):
+                clock.advance(1.0)
+                yield b"{"
+
+    body = DeadlineStream(Trickle(), request, clock, deadline=clock.monotonic() + 3.5)
+    chunks = iter(body)
+    assert [next(chunks) for _ in range(3)] == [b"{"] * 3  # at 1, 2 and 3 s
+    with pytest.raises(httpx.ReadTimeout) as info:
+        next(chunks)  # at 4 s
+    assert str(info.value) == "the wait's deadline passed during the body"
+    assert info.value.request is request

@@ -425,13 +425,17 @@ class Interrupting(httpx.BaseTransport):
         raise KeyboardInterrupt
 
 
+@pytest.mark.parametrize("pacing", [True, False], ids=["paced", "unpaced"])
 @pytest.mark.parametrize("earlier", [[], [error_reply(429)]], ids=["first-try", "a-retry"])
 def test_ctrl_c_during_an_untraced_create_says_a_task_may_exist(
-    earlier: list[httpx.Response],
+    earlier: list[httpx.Response], pacing: bool
 ) -> None:
     transport = Interrupting(*earlier)
     client = AnyAPI(
-        API_KEY, base_url="https://gw.test", http_client=httpx.Client(transport=transport)
+        API_KEY,
+        base_url="https://gw.test",
+        http_client=httpx.Client(transport=transport),
+        pacing=pacing,
     )
     with pytest.raises(KeyboardInterrupt) as info:
         client.videos.create("a corgi")
@@ -730,3 +734,37 @@ def test_a_200_that_names_a_task_with_status_error_is_a_failed_task(api: Harness
     assert task.status is TaskStatus.FAILED
     assert task.failure_reason == "prompt refused"
     assert api.gateway.create.count == 1
+
+
+def test_a_created_task_takes_its_room_in_the_create_window(api: Harness) -> None:
+    # The pacer keeps creates within the tasks the gateway has room for: a task a create
+    # made runs (takes room) until a wait sees it end; a create that made none frees its slot.
+    window = api.client._sender.pacer.creates
+    api.gateway.create.queue(json_reply(load_fixture("create-200.json")), error_reply(400))
+    task = api.videos.create("a corgi surfing")
+    assert (window.running, window.peak_running) == (1, 1)
+    assert task.id in window._running
+    with pytest.raises(BadRequestError):
+        api.videos.create("a second corgi")
+    assert (window.running, window._in_flight) == (1, 0)
+
+
+def test_a_client_without_pacing_sends_creates_queries_and_waits_alike(api: Harness) -> None:
+    client = api.make_client(pacing=False)
+    assert client._sender.pacer is None
+    videos = api.videos_of(client)
+    api.gateway.create.queue(json_reply(load_fixture("create-200.json")))
+    task = videos.create("a corgi surfing")
+    assert api.gateway.create_bodies()[0]["prompt"] == "a corgi surfing"
+    # A query is retried after a 5xx (a create would not be: it may have made a task).
+    api.gateway.query.queue(error_reply(500), task_reply("processing"), task_reply("completed"))
+    assert videos.retrieve(task.id).status is TaskStatus.PROCESSING
+    assert api.gateway.query.count == 2
+    # wait() polls each within its deadline.
+    assert videos.wait(task.id, timeout=60).status is TaskStatus.COMPLETED
+    assert api.gateway.query.count == 3
+    # A query that keeps failing says nothing about billing: a query bills nothing.
+    api.gateway.query.always(error_reply(500))
+    with pytest.raises(InternalServerError) as info:
+        videos.retrieve(task.id)
+    assert BILLED not in str(info.value)
