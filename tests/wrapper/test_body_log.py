@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from anyapi_sora._body_log import BODY_LOG_LIMIT, redacted_body
@@ -34,7 +35,8 @@ def test_each_answer_body_is_logged_at_debug_without_secrets(
     created, queried = body_lines(caplog)
     assert created.startswith(f"POST {BASE_URL}/v1/video/create body: {{")
     assert queried.startswith(f"GET {BASE_URL}/v1/video/query?id=")
-    assert '"novel":{"field":"never seen before"}' in queried
+    # As the gateway wrote it: httpx 0.27 encodes the fake gateway's JSON with spaces, 0.28 without.
+    assert re.search(r'"novel":\s?\{"field":\s?"never seen before"\}', queried)
     assert '"Rendering_Done"' in queried
     # The signed URL without its signature; the key nowhere.
     assert VIDEO_URL.split("?")[0] + "?…" in queried
