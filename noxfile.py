@@ -64,7 +64,7 @@ def _pytest_args(session: nox.Session, *, slow: bool) -> list[str]:
     # against 81 s with 2 workers, 265 s serially); `-- -n 0` turns it off.
     args = ["-p", "no:cacheprovider", "--ignore=tests/openapi", "-n", WORKERS]
     args += ["--dist", "worksteal"]
-    if not slow and not any(arg == "-m" or arg.startswith("-m") for arg in session.posargs):
+    if not slow and not any(arg.startswith("-m") for arg in session.posargs):
         args += ["-m", "not slow"]
     return [*args, *session.posargs]
 
