@@ -49,6 +49,8 @@ def _members(cls: type) -> list[tuple[str, Any]]:
     for name, value in vars(cls).items():
         if name.startswith("_") and name not in CONTEXT_MANAGER:
             continue
+        if "ǁ" in name:  # mutmut's copies of a method (`nox -s mutate`), private or not
+            continue
         if isinstance(value, (classmethod, staticmethod)):
             value = value.__func__
         if isinstance(value, property):

@@ -164,8 +164,10 @@ class VideoTask:
 
     @classmethod
     def _from_plain(cls, body: dict[str, Any], task_id: str, raw_status: str) -> VideoTask:
-        """`_from_any` for a body with none but `_PLAIN_KEYS`: the rules that read other
-        keys would all find nothing, so they are not run (a poll's common case)."""
+        """`_from_any` for a body with no keys but `_PLAIN_KEYS` (a poll's common case).
+
+        The rules that read other keys would all find nothing, so they are not run.
+        """
         word = read_status_word(raw_status)
         status = word.status  # no nested status to advance it
         video_url = url_at_paths(body, _PLAIN_VIDEO_URL_PATHS, video=True)
