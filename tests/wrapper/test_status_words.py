@@ -354,6 +354,17 @@ def test_a_word_read_by_its_stem_is_logged_once_at_info(
     assert "completed" in records[0].getMessage()
 
 
+def test_only_words_of_at_most_100_characters_are_kept_in_the_cache() -> None:
+    # A wait reads the same few words again and again; a server sending huge statuses
+    # must not have them kept in memory.
+    _status._read_text.cache_clear()
+    fits, too_long = "x" * 100, "y" * 101
+    assert read_status_word(fits) == read_status_word(too_long) == _status._NOT_A_WORD
+    assert _status._read_text.cache_info().currsize == 1
+    read_status_word(fits)
+    assert _status._read_text.cache_info().hits == 1
+
+
 def test_a_long_word_is_logged_cut_to_100_characters(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="anyapi_sora")
     fits = "x" * 98  # shown with its quotes: 100 characters
