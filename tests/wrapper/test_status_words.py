@@ -351,7 +351,46 @@ def test_a_word_read_by_its_stem_is_logged_once_at_info(
     TaskStatus.parse("task_succeeded")
     records = [r for r in caplog.records if "task_succeeded" in r.getMessage()]
     assert [r.levelno for r in records] == [logging.INFO, logging.DEBUG]
-    assert "completed" in records[0].getMessage()
+    assert records[0].getMessage() == (
+        "task status 'task_succeeded' is not a known word; read it as completed"
+    )
+
+
+def test_only_words_of_at_most_100_characters_are_kept_in_the_cache() -> None:
+    # A wait reads the same few words again and again; a server sending huge statuses
+    # must not have them kept in memory.
+    _status._read_text.cache_clear()
+    fits, too_long = "x" * 100, "y" * 101
+    assert read_status_word(fits) == read_status_word(too_long) == _status._NOT_A_WORD
+    assert _status._read_text.cache_info().currsize == 1
+    read_status_word(fits)
+    assert _status._read_text.cache_info().hits == 1
+
+
+def test_a_long_word_is_logged_cut_to_100_characters(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="anyapi_sora")
+    fits = "x" * 98  # shown with its quotes: 100 characters
+    too_long = "y" * 99  # 101
+    TaskStatus.parse(fits)
+    TaskStatus.parse(too_long)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"unknown task status {fits!r}; treating the task as running",
+        f"unknown task status {repr(too_long)[:99]}…; treating the task as running",
+    ]
+
+
+def test_a_status_that_cannot_be_shown_is_logged_by_its_type(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Unprintable:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    caplog.set_level(logging.WARNING, logger="anyapi_sora")
+    assert TaskStatus.parse(Unprintable()) is TaskStatus.UNKNOWN
+    assert [r.getMessage() for r in caplog.records] == [
+        "unknown task status <unprintable Unprintable>; treating the task as running"
+    ]
 
 
 def test_a_completed_step_is_logged_as_what_it_was_read_as(

@@ -213,10 +213,51 @@ def test_the_search_is_bounded_in_depth() -> None:
     assert search_video_url({"video": too_deep}) is None
 
 
+def nest_lists(count: int, value: object) -> list[Any]:
+    for _ in range(count):
+        value = [value]
+    assert isinstance(value, list)
+    return value
+
+
+def test_a_list_is_one_level_of_the_depth_bound_like_an_object() -> None:
+    reachable = nest_lists(MAX_DEPTH - 1, VIDEO)
+    assert search_video_url({"video": reachable}) == VIDEO
+    too_deep = nest_lists(MAX_DEPTH, VIDEO)
+    assert search_video_url({"video": too_deep}) is None
+    # Objects and lists count alike along one path.
+    assert search_video_url({"video": nest(("a",) * (MAX_DEPTH - 3), [[VIDEO]])}) == VIDEO
+    assert search_video_url({"video": nest(("a",) * (MAX_DEPTH - 2), [[VIDEO]])}) is None
+
+
+def test_a_value_too_deep_to_open_does_not_end_the_search() -> None:
+    # The object and the list at the bound are passed over; the URL beside them, at the
+    # bound too, is still a value the search reads.
+    for too_deep in ({"x": {"y": "z"}}, [["z"]]):
+        beside = nest(("a",) * (MAX_DEPTH - 2), {"b": too_deep, "c": VIDEO})
+        assert search_video_url({"video": beside}) == VIDEO
+
+
+def test_a_key_that_is_not_a_string_is_passed_over() -> None:
+    # Not JSON, but `VideoTask.from_json` takes any mapping: the keys after it still count.
+    body: dict[Any, Any] = {1: "https://x.example/one.mp4", "video": VIDEO}
+    assert search_video_url(body) == VIDEO
+    del body["video"]
+    assert search_video_url(body) is None
+
+
 def test_the_search_is_bounded_in_nodes() -> None:
     crowd = [{"n": i} for i in range(MAX_NODES)]
     assert search_video_url({"items": crowd, "z": {"video": VIDEO}}) is None
     assert search_video_url({"z": {"video": VIDEO}, "items": crowd}) == VIDEO
+
+
+def test_the_search_reads_exactly_max_nodes_values() -> None:
+    # Read in turn: the body, the list, then the list's items; the URL comes last.
+    last = [None] * (MAX_NODES - 3) + [VIDEO]
+    assert search_video_url({"video": last}) == VIDEO  # value number MAX_NODES
+    one_more = [None] * (MAX_NODES - 2) + [VIDEO]
+    assert search_video_url({"video": one_more}) is None  # value number MAX_NODES + 1
 
 
 def test_a_huge_body_is_searched_without_trouble() -> None:
@@ -473,3 +514,11 @@ def test_a_video_file_needs_no_video_word(extension: str) -> None:
 def test_a_file_that_is_not_a_video_is_never_taken(extension: str) -> None:
     assert search_video_url({"video": f"{URL}.{extension.upper()}"}) is None
     assert search_video_url({"video": f"{URL}.{extension}#t=1"}) is None
+
+
+def test_the_extension_is_read_from_the_path_whatever_the_query_and_fragment_hold() -> None:
+    # A query may hold a "?" of its own (RFC 3986), a fragment a "#": neither hides the file.
+    assert search_video_url({"video": f"{URL}.jpg?next=/a?b=1"}) is None
+    assert search_video_url({"video": f"{URL}.jpg#a#b"}) is None
+    assert search_video_url({"zzz": f"{URL}.mp4?next=/a?b=1"}) == f"{URL}.mp4?next=/a?b=1"
+    assert search_video_url({"zzz": f"{URL}.mp4#a#b.jpg"}) == f"{URL}.mp4#a#b.jpg"

@@ -113,6 +113,19 @@ def test_a_task_without_a_url_is_looked_up_again(api: Harness, tmp_path: Path) -
     assert api.gateway.query.count == 1
 
 
+def test_a_task_not_done_is_looked_up_again_even_with_a_url(api: Harness, tmp_path: Path) -> None:
+    # Some gateways fill `video_url` before the video exists: only a completed task's
+    # URL is the video.
+    early = VideoTask.from_json(task_body("processing", video_url=VIDEO_URL))
+    assert early.video_url == VIDEO_URL
+    api.gateway.query.queue(task_reply("processing", video_url=VIDEO_URL))
+    with pytest.raises(AnyAPIError, match="no video to download yet"):
+        api.videos.download(early, tmp_path / "v.mp4")
+    assert api.gateway.query.count == 1
+    assert api.gateway.files.count == 0
+    assert leftovers(tmp_path) == []
+
+
 def test_a_folder_destination_names_the_file_after_the_task(api: Harness, tmp_path: Path) -> None:
     api.gateway.files.queue(file_reply())
     path = api.videos.download(completed(), tmp_path)
