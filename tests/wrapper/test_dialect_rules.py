@@ -166,6 +166,7 @@ def test_the_nested_status_places_are_these() -> None:
         ("unknown", "IN_PROGRESS", TaskStatus.PROCESSING),
         # Never backwards, and never to an end the top level has not announced.
         ("processing", "pending", TaskStatus.PROCESSING),
+        ("pending", "unknown", TaskStatus.PENDING),  # as far along: the top level's word
         ("pending", "completed", TaskStatus.PENDING),
         ("pending", "failed", TaskStatus.PENDING),
         ("pending", "rendering_frames", TaskStatus.PENDING),
@@ -215,6 +216,7 @@ def test_the_progress_places_are_these() -> None:
         ("percentage", "30%", 30.0),
         ("Percent", 0.3, 0.3),
         ("progress_pct", 7.5, 7.5),
+        ("progress_pct", 2, 2.0),  # above 1: a percentage, however small
         ("progress_pct", -0.5, 0.0),
         ("progress_pct", 3000, 100.0),
         ("script", 0.3, None),  # "pct" must end a word
@@ -240,6 +242,11 @@ def test_progress_places_are_read_in_order() -> None:
     assert parse(**body).progress == pytest.approx(30.0)
     del body["detail"]
     assert parse(**body).progress == pytest.approx(40.0)
+
+
+def test_a_key_that_only_mentions_a_percent_does_not_end_the_search() -> None:
+    body = {"percentile": 0.9, "pct_of_quota": 0.5, "completion_pct": 0.3}
+    assert parse(**body).progress == pytest.approx(30.0)
 
 
 @given(

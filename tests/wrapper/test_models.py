@@ -258,6 +258,11 @@ def test_empty_prefix_gives_no_model() -> None:
     assert VideoTask.from_json({"id": ":task_x", "status": "queued"}).model is None
 
 
+def test_the_model_prefix_ends_at_the_ids_first_colon() -> None:
+    task = VideoTask.from_json({"id": "veo3:projects/p1:operations/op_7", "status": "queued"})
+    assert task.model == "veo3"
+
+
 def test_integer_id_and_task_id_key_are_accepted() -> None:
     assert VideoTask.from_json({"id": 12345, "status": "queued"}).id == "12345"
     assert VideoTask.from_json({"task_id": "sora-2:t", "status": "queued"}).id == "sora-2:t"
@@ -505,6 +510,7 @@ def test_not_blocked(result: object) -> None:
         ({"width": 1280.5, "height": True}, (None, None)),
         ({"width": 0, "height": -720}, (None, None)),
         ({"width": 10**12, "height": "big"}, (None, None)),
+        ({"width": 100_000, "height": 100_001}, (100_000, None)),  # the bound, then past it
         ({"detail": {"pending_info": {"width": 352, "height": 640}}}, (352, 640)),
         ({"detail": {"draft_info": {"width": "352", "height": "640"}}}, (352, 640)),
         (
