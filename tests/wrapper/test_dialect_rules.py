@@ -249,6 +249,14 @@ def test_a_key_that_only_mentions_a_percent_does_not_end_the_search() -> None:
     assert parse(**body).progress == pytest.approx(30.0)
 
 
+def test_a_key_that_is_not_text_is_passed_over() -> None:
+    # Not JSON, but from_json takes any mapping and never fails on one.
+    body: dict[object, object] = {"id": "t", "status": "pending", 7: 0.9}
+    assert VideoTask.from_json(body).progress is None
+    body["completion_pct"] = 0.3
+    assert VideoTask.from_json(body).progress == pytest.approx(30.0)
+
+
 @given(
     value=st.floats(allow_nan=True) | st.integers() | st.text(max_size=8), key=st.text(max_size=12)
 )

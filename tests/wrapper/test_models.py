@@ -520,6 +520,7 @@ def test_not_blocked(result: object) -> None:
         ({"size": "1280x720"}, (1280, 720)),
         ({"size": "720 \u00d7 1280"}, (720, 1280)),
         ({"size": "1792*1024", "width": 10}, (10, 1024)),
+        ({"size": "1792*1024", "height": 10}, (1792, 10)),
         ({"size": "large"}, (None, None)),
         ({"size": 1080}, (None, None)),
     ],
@@ -639,6 +640,13 @@ def test_created_at_comes_from_the_most_trusted_place_that_has_one(first: int) -
 @pytest.mark.parametrize(("value", "expected"), [("", None), ("  ", None), (5, None), ("a", "a")])
 def test_enhanced_prompt(value: object, expected: str | None) -> None:
     assert parse(enhanced_prompt=value).enhanced_prompt == expected
+
+
+def test_enhanced_prompt_of_a_task_records_upstream_object() -> None:
+    # The gateway software's task record keeps its upstream's unified body under data.
+    upstream = {"status": "completed", "enhanced_prompt": " the upstream's rewrite "}
+    assert parse(data=upstream).enhanced_prompt == "the upstream's rewrite"
+    assert parse(enhanced_prompt="its own", data=upstream).enhanced_prompt == "its own"
 
 
 def test_unknown_fields_are_kept_in_raw_read_only() -> None:
