@@ -258,6 +258,13 @@ def test_empty_prefix_gives_no_model() -> None:
     assert VideoTask.from_json({"id": ":task_x", "status": "queued"}).model is None
 
 
+def test_the_model_of_a_task_records_upstream_object() -> None:
+    body = {"id": "video_5121", "status": "SUCCESS", "data": {"model": "sora_video2"}}
+    assert VideoTask.from_json(body).model == "sora_video2"
+    assert VideoTask.from_json(body, task_id="sora-2:video_5121").model == "sora-2"
+    assert VideoTask.from_json({**body, "model": "sora-2-all"}).model == "sora-2-all"
+
+
 def test_the_model_prefix_ends_at_the_ids_first_colon() -> None:
     task = VideoTask.from_json({"id": "veo3:projects/p1:operations/op_7", "status": "queued"})
     assert task.model == "veo3"
