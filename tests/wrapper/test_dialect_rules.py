@@ -244,6 +244,11 @@ def test_progress_places_are_read_in_order() -> None:
     assert parse(**body).progress == pytest.approx(40.0)
 
 
+def test_progress_pct_beats_the_other_percent_keys_of_its_object() -> None:
+    body = {"completion_pct": 0.3, "upload_percent": 90, "progress_pct": 0.5}
+    assert parse(**body).progress == pytest.approx(50.0)
+
+
 def test_a_key_that_only_mentions_a_percent_does_not_end_the_search() -> None:
     body = {"percentile": 0.9, "pct_of_quota": 0.5, "completion_pct": 0.3}
     assert parse(**body).progress == pytest.approx(30.0)
