@@ -166,6 +166,7 @@ def test_the_nested_status_places_are_these() -> None:
         ("unknown", "IN_PROGRESS", TaskStatus.PROCESSING),
         # Never backwards, and never to an end the top level has not announced.
         ("processing", "pending", TaskStatus.PROCESSING),
+        ("pending", "unknown", TaskStatus.PENDING),  # as far along: the top level's word
         ("pending", "completed", TaskStatus.PENDING),
         ("pending", "failed", TaskStatus.PENDING),
         ("pending", "rendering_frames", TaskStatus.PENDING),
@@ -215,6 +216,7 @@ def test_the_progress_places_are_these() -> None:
         ("percentage", "30%", 30.0),
         ("Percent", 0.3, 0.3),
         ("progress_pct", 7.5, 7.5),
+        ("progress_pct", 2, 2.0),  # above 1: a percentage, however small
         ("progress_pct", -0.5, 0.0),
         ("progress_pct", 3000, 100.0),
         ("script", 0.3, None),  # "pct" must end a word
@@ -240,6 +242,24 @@ def test_progress_places_are_read_in_order() -> None:
     assert parse(**body).progress == pytest.approx(30.0)
     del body["detail"]
     assert parse(**body).progress == pytest.approx(40.0)
+
+
+def test_progress_pct_beats_the_other_percent_keys_of_its_object() -> None:
+    body = {"completion_pct": 0.3, "upload_percent": 90, "progress_pct": 0.5}
+    assert parse(**body).progress == pytest.approx(50.0)
+
+
+def test_a_key_that_only_mentions_a_percent_does_not_end_the_search() -> None:
+    body = {"percentile": 0.9, "pct_of_quota": 0.5, "completion_pct": 0.3}
+    assert parse(**body).progress == pytest.approx(30.0)
+
+
+def test_a_key_that_is_not_text_is_passed_over() -> None:
+    # Not JSON, but from_json takes any mapping and never fails on one.
+    body: dict[object, object] = {"id": "t", "status": "pending", 7: 0.9}
+    assert VideoTask.from_json(body).progress is None
+    body["completion_pct"] = 0.3
+    assert VideoTask.from_json(body).progress == pytest.approx(30.0)
 
 
 @given(

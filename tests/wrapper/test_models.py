@@ -258,6 +258,18 @@ def test_empty_prefix_gives_no_model() -> None:
     assert VideoTask.from_json({"id": ":task_x", "status": "queued"}).model is None
 
 
+def test_the_model_of_a_task_records_upstream_object() -> None:
+    body = {"id": "video_5121", "status": "SUCCESS", "data": {"model": "sora_video2"}}
+    assert VideoTask.from_json(body).model == "sora_video2"
+    assert VideoTask.from_json(body, task_id="sora-2:video_5121").model == "sora-2"
+    assert VideoTask.from_json({**body, "model": "sora-2-all"}).model == "sora-2-all"
+
+
+def test_the_model_prefix_ends_at_the_ids_first_colon() -> None:
+    task = VideoTask.from_json({"id": "veo3:projects/p1:operations/op_7", "status": "queued"})
+    assert task.model == "veo3"
+
+
 def test_integer_id_and_task_id_key_are_accepted() -> None:
     assert VideoTask.from_json({"id": 12345, "status": "queued"}).id == "12345"
     assert VideoTask.from_json({"task_id": "sora-2:t", "status": "queued"}).id == "sora-2:t"
@@ -505,6 +517,7 @@ def test_not_blocked(result: object) -> None:
         ({"width": 1280.5, "height": True}, (None, None)),
         ({"width": 0, "height": -720}, (None, None)),
         ({"width": 10**12, "height": "big"}, (None, None)),
+        ({"width": 100_000, "height": 100_001}, (100_000, None)),  # the bound, then past it
         ({"detail": {"pending_info": {"width": 352, "height": 640}}}, (352, 640)),
         ({"detail": {"draft_info": {"width": "352", "height": "640"}}}, (352, 640)),
         (
@@ -514,6 +527,7 @@ def test_not_blocked(result: object) -> None:
         ({"size": "1280x720"}, (1280, 720)),
         ({"size": "720 \u00d7 1280"}, (720, 1280)),
         ({"size": "1792*1024", "width": 10}, (10, 1024)),
+        ({"size": "1792*1024", "height": 10}, (1792, 10)),
         ({"size": "large"}, (None, None)),
         ({"size": 1080}, (None, None)),
     ],
@@ -633,6 +647,13 @@ def test_created_at_comes_from_the_most_trusted_place_that_has_one(first: int) -
 @pytest.mark.parametrize(("value", "expected"), [("", None), ("  ", None), (5, None), ("a", "a")])
 def test_enhanced_prompt(value: object, expected: str | None) -> None:
     assert parse(enhanced_prompt=value).enhanced_prompt == expected
+
+
+def test_enhanced_prompt_of_a_task_records_upstream_object() -> None:
+    # The gateway software's task record keeps its upstream's unified body under data.
+    upstream = {"status": "completed", "enhanced_prompt": " the upstream's rewrite "}
+    assert parse(data=upstream).enhanced_prompt == "the upstream's rewrite"
+    assert parse(enhanced_prompt="its own", data=upstream).enhanced_prompt == "its own"
 
 
 def test_unknown_fields_are_kept_in_raw_read_only() -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import attrs
 import pytest
-from anyapi_sora import _models
+from anyapi_sora import _models, _status
 from anyapi_sora._exceptions import ResponseShapeError
-from anyapi_sora._models import VideoTask
+from anyapi_sora._models import TaskStatus, VideoTask
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -107,3 +108,50 @@ def test_any_other_key_runs_every_rule() -> None:
     assert task.status.value == "processing"
     wide = {"id": "t", "status": "completed", "video_url": "https://h/v.mp4", "width": 1280}
     assert VideoTask.from_json(wide).width == 1280
+
+
+VIDEO = "https://files.example/v/task_01.mp4?sig=x"
+
+
+# A gateway may send the URL in a list or an object: a completed task searches for it.
+@pytest.mark.parametrize("extra", [{}, {"model": "sora-2"}], ids=["plain", "every-rule"])
+@pytest.mark.parametrize("form", [[VIDEO], {"url": VIDEO}], ids=["list", "object"])
+def test_a_completed_task_finds_its_video_in_another_form(
+    form: object, extra: dict[str, Any]
+) -> None:
+    body = {"id": "t", "status": "completed", "video_url": form, **extra}
+    assert VideoTask.from_json(body).video_url == VIDEO
+
+
+# Only a completed task is searched: a running one has no video yet, whatever its body holds.
+@pytest.mark.parametrize("extra", [{}, {"model": "sora-2"}], ids=["plain", "every-rule"])
+def test_a_running_task_is_not_searched_for_a_video(extra: dict[str, Any]) -> None:
+    body = {"id": "t", "status": "processing", "video_url": [VIDEO], **extra}
+    task = VideoTask.from_json(body)
+    assert task.status is TaskStatus.PROCESSING
+    assert task.video_url is None
+
+
+@pytest.mark.parametrize("extra", [{}, {"model": "sora-2"}], ids=["plain", "every-rule"])
+@pytest.mark.parametrize(
+    ("word", "level", "says"),
+    [
+        ("Rendering_Frames_Now", logging.WARNING, "treating the task as running"),
+        ("Task_Succeeded", logging.INFO, "read it as completed"),
+    ],
+)
+def test_a_word_no_table_knows_is_logged_as_sent(
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: dict[str, Any],
+    word: str,
+    level: int,
+    says: str,
+) -> None:
+    monkeypatch.setattr(_status, "_reported_words", set())
+    caplog.set_level(logging.DEBUG, logger="anyapi_sora")
+    VideoTask.from_json({"id": "t", "status": word, "video_url": VIDEO, **extra})
+    (record,) = caplog.records
+    assert record.levelno == level
+    assert repr(word) in record.getMessage()
+    assert says in record.getMessage()
