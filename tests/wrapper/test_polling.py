@@ -369,6 +369,8 @@ def test_bad_wait_options_are_refused(timeout: Any, poll_interval: Any, param: s
     with pytest.raises(InvalidParameterError) as info:
         check_wait_options(timeout, poll_interval)
     assert info.value.param == param
+    bad = timeout if param == "timeout" else poll_interval
+    assert str(info.value) == f"invalid {param}: expected seconds > 0 or None, got {bad!r}"
 
 
 @pytest.mark.parametrize(("timeout", "poll_interval"), [(None, None), (1, 0.01), (1800.0, 30)])
