@@ -26,7 +26,13 @@ from anyapi_sora import (
     ResponseShapeError,
     TaskStatus,
 )
-from anyapi_sora._http import DeadlineStream, RequestSettings, connection_error, timeout_within
+from anyapi_sora._http import (
+    DeadlineStream,
+    RequestSettings,
+    connection_error,
+    longest_wait,
+    timeout_within,
+)
 from client_harness import (
     API_KEY,
     BARE_ID,
@@ -210,6 +216,21 @@ def test_a_200_that_is_not_json_is_a_response_shape_error(api: Harness, content:
     assert info.value.status_code == 200
     assert isinstance(info.value, ValueError)
     assert info.value.note is None  # a query bills nothing
+
+
+def test_a_200_that_is_not_json_shows_the_start_of_the_body_marked_when_cut(
+    api: Harness,
+) -> None:
+    page = "<html><title>Maintenance</title>" + "x" * 600 + "</html>"
+    api.gateway.query.queue(
+        httpx.Response(200, text="<p>short</p>"), httpx.Response(200, text=page)
+    )
+    with pytest.raises(ResponseShapeError) as short:
+        api.videos.retrieve(TASK_ID)
+    with pytest.raises(ResponseShapeError) as long:
+        api.videos.retrieve(TASK_ID)
+    assert str(short.value) == "expected a JSON body (HTTP 200); body starts: <p>short</p>"
+    assert str(long.value) == f"expected a JSON body (HTTP 200); body starts: {page[:500]}…"
 
 
 @pytest.mark.parametrize("after_a_retry", [False, True])
@@ -421,6 +442,12 @@ def test_connection_error_can_show_another_request_line() -> None:
 
 
 # --------------------------------------------------------------------------- timeout_within
+
+
+def test_the_longest_wait_of_a_request_is_its_longest_phase_or_a_minute_when_unlimited() -> None:
+    assert longest_wait(httpx.Timeout(5.0, read=30.0)) == 30.0
+    assert longest_wait(httpx.Timeout(None, connect=4.0)) == 4.0
+    assert longest_wait(httpx.Timeout(None)) == 60.0
 
 
 def test_timeout_within_caps_every_phase() -> None:
