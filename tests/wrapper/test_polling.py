@@ -484,3 +484,16 @@ def test_each_change_of_status_or_progress_is_logged_at_info(
         (logging.INFO, f"task {TASK_ID}: processing 10%"),
         (logging.INFO, f"task {TASK_ID}: processing 55.5%"),
     ]
+
+
+def test_an_aimed_poll_that_fails_leaves_its_aim_to_the_poll_after_the_failure() -> None:
+    wait = state()
+    wait.observe(task())
+    wait.next_sleep(START)
+    processing_at(wait, START + 5, 10)
+    assert processing_at(wait, START + 25, 90) < 8.0
+    wait.observe_error(status_error(502))
+    assert wait.next_sleep(START + 28.5) <= 2.0
+    # The poll after the failure is the aimed one: the task still runs, so the normal
+    # interval follows, not another aim at once.
+    assert 8.0 <= processing_at(wait, START + 30, 92) <= 12.0
