@@ -27,6 +27,7 @@ from anyapi_sora import (
     TaskStatus,
 )
 from anyapi_sora._http import (
+    USER_AGENT,
     DeadlineStream,
     RequestSettings,
     connection_error,
@@ -216,6 +217,23 @@ def test_a_200_that_is_not_json_is_a_response_shape_error(api: Harness, content:
     assert info.value.status_code == 200
     assert isinstance(info.value, ValueError)
     assert info.value.note is None  # a query bills nothing
+
+
+def test_every_request_puts_our_token_after_the_http_clients_user_agent(api: Harness) -> None:
+    # A create (whose builder adds headers of its own) and a call with extra headers build
+    # their headers afresh instead of taking the cached ones: the caller's agent stays.
+    kind = httpx.AsyncClient if api.is_async else httpx.Client
+    http = kind(transport=api.gateway.transport(), headers={"User-Agent": "acme-render/2.1"})
+    api._http.append(http)  # closed with the harness
+    videos = api.videos_of(api.make_client(http_client=http))
+    api.gateway.create.queue(json_reply(load_fixture("create-200.json")))
+    api.gateway.query.queue(task_reply(), task_reply())
+    videos.create("a corgi surfing")
+    videos.retrieve(TASK_ID)
+    videos.retrieve(TASK_ID, extra_headers={"X-Team": "video"})
+    sent = [*api.gateway.create.requests, *api.gateway.query.requests]
+    assert [r.headers["user-agent"] for r in sent] == [f"acme-render/2.1 {USER_AGENT}"] * 3
+    assert sent[2].headers["x-team"] == "video"
 
 
 def test_a_200_that_is_not_json_shows_the_start_of_the_body_marked_when_cut(
