@@ -26,7 +26,14 @@ from anyapi_sora import (
     ResponseShapeError,
     TaskStatus,
 )
-from anyapi_sora._http import DeadlineStream, RequestSettings, connection_error, timeout_within
+from anyapi_sora._http import (
+    USER_AGENT,
+    DeadlineStream,
+    RequestSettings,
+    connection_error,
+    longest_wait,
+    timeout_within,
+)
 from client_harness import (
     API_KEY,
     BARE_ID,
@@ -210,6 +217,38 @@ def test_a_200_that_is_not_json_is_a_response_shape_error(api: Harness, content:
     assert info.value.status_code == 200
     assert isinstance(info.value, ValueError)
     assert info.value.note is None  # a query bills nothing
+
+
+def test_every_request_puts_our_token_after_the_http_clients_user_agent(api: Harness) -> None:
+    # A create (whose builder adds headers of its own) and a call with extra headers build
+    # their headers afresh instead of taking the cached ones: the caller's agent stays.
+    kind = httpx.AsyncClient if api.is_async else httpx.Client
+    http = kind(transport=api.gateway.transport(), headers={"User-Agent": "acme-render/2.1"})
+    api._http.append(http)  # closed with the harness
+    videos = api.videos_of(api.make_client(http_client=http))
+    api.gateway.create.queue(json_reply(load_fixture("create-200.json")))
+    api.gateway.query.queue(task_reply(), task_reply())
+    videos.create("a corgi surfing")
+    videos.retrieve(TASK_ID)
+    videos.retrieve(TASK_ID, extra_headers={"X-Team": "video"})
+    sent = [*api.gateway.create.requests, *api.gateway.query.requests]
+    assert [r.headers["user-agent"] for r in sent] == [f"acme-render/2.1 {USER_AGENT}"] * 3
+    assert sent[2].headers["x-team"] == "video"
+
+
+def test_a_200_that_is_not_json_shows_the_start_of_the_body_marked_when_cut(
+    api: Harness,
+) -> None:
+    page = "<html><title>Maintenance</title>" + "x" * 600 + "</html>"
+    api.gateway.query.queue(
+        httpx.Response(200, text="<p>short</p>"), httpx.Response(200, text=page)
+    )
+    with pytest.raises(ResponseShapeError) as short:
+        api.videos.retrieve(TASK_ID)
+    with pytest.raises(ResponseShapeError) as long:
+        api.videos.retrieve(TASK_ID)
+    assert str(short.value) == "expected a JSON body (HTTP 200); body starts: <p>short</p>"
+    assert str(long.value) == f"expected a JSON body (HTTP 200); body starts: {page[:500]}…"
 
 
 @pytest.mark.parametrize("after_a_retry", [False, True])
@@ -421,6 +460,12 @@ def test_connection_error_can_show_another_request_line() -> None:
 
 
 # --------------------------------------------------------------------------- timeout_within
+
+
+def test_the_longest_wait_of_a_request_is_its_longest_phase_or_a_minute_when_unlimited() -> None:
+    assert longest_wait(httpx.Timeout(5.0, read=30.0)) == 30.0
+    assert longest_wait(httpx.Timeout(None, connect=4.0)) == 4.0
+    assert longest_wait(httpx.Timeout(None)) == 60.0
 
 
 def test_timeout_within_caps_every_phase() -> None:

@@ -369,6 +369,8 @@ def test_bad_wait_options_are_refused(timeout: Any, poll_interval: Any, param: s
     with pytest.raises(InvalidParameterError) as info:
         check_wait_options(timeout, poll_interval)
     assert info.value.param == param
+    bad = timeout if param == "timeout" else poll_interval
+    assert str(info.value) == f"invalid {param}: expected seconds > 0 or None, got {bad!r}"
 
 
 @pytest.mark.parametrize(("timeout", "poll_interval"), [(None, None), (1, 0.01), (1800.0, 30)])
@@ -432,3 +434,66 @@ def test_no_aim_without_progress_or_with_a_poll_interval(
         wait.observe(task("processing", **{"progress": percent, **fields}))
         sleeps.append(wait.next_sleep(START + 5 + 10 * n))
     assert min(sleeps) >= (30.0 if options else 8.0)
+
+
+def test_a_task_at_100_percent_still_running_is_polled_at_the_normal_interval() -> None:
+    # Gateways report 100 % while the video is still being stored: nothing is left to
+    # foretell, so no poll is aimed a second later.
+    wait = state()
+    wait.observe(task())
+    wait.next_sleep(START)
+    processing_at(wait, START + 5, 10)
+    for n in range(3):
+        assert 8.0 <= processing_at(wait, START + 15 + 10 * n, 100) <= 12.0
+
+
+def test_the_rate_is_counted_from_the_first_progress_seen_not_the_last_poll_at_it() -> None:
+    wait = state()
+    wait.observe(task())
+    wait.next_sleep(START)
+    processing_at(wait, START + 5, 10)
+    processing_at(wait, START + 15, 10)  # no progress since the first: the origin stays
+    # 80 % in 20 s since the first 10 %: the 10 % left take 2.5 s (not 1.25 s).
+    assert processing_at(wait, START + 25, 90) == pytest.approx(2.5 + ETA_MARGIN)
+
+
+def test_progress_seen_twice_at_the_same_instant_foretells_nothing() -> None:
+    # A clock that has not moved (a coarse or a fake one) gives no rate to aim with.
+    wait = state()
+    wait.observe(task())
+    wait.next_sleep(START)
+    processing_at(wait, START + 5, 10)
+    assert 8.0 <= processing_at(wait, START + 5, 90) <= 12.0
+
+
+def test_each_change_of_status_or_progress_is_logged_at_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="anyapi_sora")
+    wait = state()
+    for status, progress in [
+        ("queued", None),
+        ("queued", None),
+        ("processing", 10),
+        ("processing", 10),
+        ("processing", 55.5),
+    ]:
+        wait.observe(task(status, progress=progress))
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, f"task {TASK_ID}: queued"),
+        (logging.INFO, f"task {TASK_ID}: processing 10%"),
+        (logging.INFO, f"task {TASK_ID}: processing 55.5%"),
+    ]
+
+
+def test_an_aimed_poll_that_fails_leaves_its_aim_to_the_poll_after_the_failure() -> None:
+    wait = state()
+    wait.observe(task())
+    wait.next_sleep(START)
+    processing_at(wait, START + 5, 10)
+    assert processing_at(wait, START + 25, 90) < 8.0
+    wait.observe_error(status_error(502))
+    assert wait.next_sleep(START + 28.5) <= 2.0
+    # The poll after the failure is the aimed one: the task still runs, so the normal
+    # interval follows, not another aim at once.
+    assert 8.0 <= processing_at(wait, START + 30, 92) <= 12.0

@@ -224,8 +224,9 @@ def json_body(response: httpx.Response, *, idempotent: bool) -> object:
     try:
         return json.loads(response.content)
     except (ValueError, RecursionError):
+        # The whole text: for_body cuts it and marks the cut.
         error = ResponseShapeError.for_body(
-            "expected a JSON body", response.text[:500], status_code=response.status_code
+            "expected a JSON body", response.text, status_code=response.status_code
         )
         if not idempotent:
             error.note = BILLING_NOTE
