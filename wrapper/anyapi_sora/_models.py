@@ -20,8 +20,8 @@ import attrs
 
 from . import _dialects
 from ._exceptions import ResponseShapeError
-from ._json_readers import at, first_moment, first_text, mapping, moment
-from ._status import TaskStatus, read_status_word, report_status_word
+from ._json_readers import Path, at, first_moment, first_text, mapping, moment
+from ._status import StatusWord, TaskStatus, read_status_word, report_status_word
 from ._video_url import THUMBNAIL_URL_PATHS, VIDEO_URL_PATHS, search_video_url, url_at_paths
 
 if TYPE_CHECKING:
@@ -169,12 +169,8 @@ class VideoTask:
         The rules that read other keys would all find nothing, so they are not run.
         """
         word = read_status_word(raw_status)
-        status = word.status  # no nested status to advance it
-        video_url = url_at_paths(body, _PLAIN_VIDEO_URL_PATHS, video=True)
-        if video_url is None and status is TaskStatus.COMPLETED:
-            video_url = search_video_url(body)
-        if word.how == "stage" and video_url is None:
-            status = TaskStatus.UNKNOWN
+        # No nested status to advance the word's.
+        status, video_url = _settled(body, word, word.status, _PLAIN_VIDEO_URL_PATHS)
         report_status_word(raw_status, word, status)
         failed = status in (TaskStatus.FAILED, TaskStatus.CANCELLED)
         return cls(
@@ -195,13 +191,9 @@ class VideoTask:
     ) -> VideoTask:
         """The task in any dialect: every rule runs."""
         word = read_status_word(raw_status)
-        status = _dialects.advanced_status(task, word)
-        video_url = url_at_paths(task, VIDEO_URL_PATHS, video=True)
-        if video_url is None and status is TaskStatus.COMPLETED:
-            video_url = search_video_url(task)
-        if word.how == "stage" and video_url is None:
-            # "generation_completed" with no video yet: a step ended, not the task.
-            status = TaskStatus.UNKNOWN
+        status, video_url = _settled(
+            task, word, _dialects.advanced_status(task, word), VIDEO_URL_PATHS
+        )
         report_status_word(raw_status, word, status)
 
         moderation = _dialects.moderation_code(task)
@@ -232,3 +224,22 @@ class VideoTask:
             moderation_blocked=moderation is not None,
             raw=MappingProxyType(dict(body)),
         )
+
+
+def _settled(
+    task: Mapping[str, Any],
+    word: StatusWord,
+    status: TaskStatus,
+    video_paths: tuple[Path, ...],
+) -> tuple[TaskStatus, str | None]:
+    """The status and video URL once the video is looked for.
+
+    A completed task without a video at the known paths is searched for one; a stage word
+    ("generation_completed") with no video yet means a step ended, not the task.
+    """
+    video_url = url_at_paths(task, video_paths, video=True)
+    if video_url is None and status is TaskStatus.COMPLETED:
+        video_url = search_video_url(task)
+    if word.how == "stage" and video_url is None:
+        status = TaskStatus.UNKNOWN
+    return status, video_url
