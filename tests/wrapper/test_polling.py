@@ -386,6 +386,15 @@ def processing_at(wait: WaitState, when: float, percent: float) -> float:
     return wait.next_sleep(when)
 
 
+def running_at_10_percent() -> WaitState:
+    """A wait whose task was queued at START and seen at 10 % five seconds later."""
+    wait = state()
+    wait.observe(task())
+    wait.next_sleep(START)
+    processing_at(wait, START + 5, 10)
+    return wait
+
+
 def test_a_poll_is_aimed_at_the_end_that_progress_foretells() -> None:
     wait = state()
     wait.observe(task())
@@ -398,10 +407,7 @@ def test_a_poll_is_aimed_at_the_end_that_progress_foretells() -> None:
 
 
 def test_a_missed_aim_falls_back_to_the_interval_until_progress_moves() -> None:
-    wait = state()
-    wait.observe(task())
-    wait.next_sleep(START)
-    processing_at(wait, START + 5, 10)
+    wait = running_at_10_percent()
     assert processing_at(wait, START + 25, 90) < 8.0
     # Still running at the foretold end, and then stuck at 99 %: normal intervals.
     for n in range(5):
@@ -409,10 +415,7 @@ def test_a_missed_aim_falls_back_to_the_interval_until_progress_moves() -> None:
 
 
 def test_a_missed_aim_aims_again_once_progress_moves() -> None:
-    wait = state()
-    wait.observe(task())
-    wait.next_sleep(START)
-    processing_at(wait, START + 5, 10)
+    wait = running_at_10_percent()
     assert processing_at(wait, START + 25, 90) < 8.0
     assert 8.0 <= processing_at(wait, START + 28.5, 92) <= 12.0
     assert processing_at(wait, START + 38.5, 96) < 8.0
@@ -439,19 +442,13 @@ def test_no_aim_without_progress_or_with_a_poll_interval(
 def test_a_task_at_100_percent_still_running_is_polled_at_the_normal_interval() -> None:
     # Gateways report 100 % while the video is still being stored: nothing is left to
     # foretell, so no poll is aimed a second later.
-    wait = state()
-    wait.observe(task())
-    wait.next_sleep(START)
-    processing_at(wait, START + 5, 10)
+    wait = running_at_10_percent()
     for n in range(3):
         assert 8.0 <= processing_at(wait, START + 15 + 10 * n, 100) <= 12.0
 
 
 def test_the_rate_is_counted_from_the_first_progress_seen_not_the_last_poll_at_it() -> None:
-    wait = state()
-    wait.observe(task())
-    wait.next_sleep(START)
-    processing_at(wait, START + 5, 10)
+    wait = running_at_10_percent()
     processing_at(wait, START + 15, 10)  # no progress since the first: the origin stays
     # 80 % in 20 s since the first 10 %: the 10 % left take 2.5 s (not 1.25 s).
     assert processing_at(wait, START + 25, 90) == pytest.approx(2.5 + ETA_MARGIN)
@@ -459,10 +456,7 @@ def test_the_rate_is_counted_from_the_first_progress_seen_not_the_last_poll_at_i
 
 def test_progress_seen_twice_at_the_same_instant_foretells_nothing() -> None:
     # A clock that has not moved (a coarse or a fake one) gives no rate to aim with.
-    wait = state()
-    wait.observe(task())
-    wait.next_sleep(START)
-    processing_at(wait, START + 5, 10)
+    wait = running_at_10_percent()
     assert 8.0 <= processing_at(wait, START + 5, 90) <= 12.0
 
 
@@ -487,10 +481,7 @@ def test_each_change_of_status_or_progress_is_logged_at_info(
 
 
 def test_an_aimed_poll_that_fails_leaves_its_aim_to_the_poll_after_the_failure() -> None:
-    wait = state()
-    wait.observe(task())
-    wait.next_sleep(START)
-    processing_at(wait, START + 5, 10)
+    wait = running_at_10_percent()
     assert processing_at(wait, START + 25, 90) < 8.0
     wait.observe_error(status_error(502))
     assert wait.next_sleep(START + 28.5) <= 2.0
