@@ -244,7 +244,11 @@ def report(mutants: list[Mutant], accepted: list[Accepted]) -> int:
             f"\n{len(unexplained)} mutant(s) above are not explained: kill them with a test, or "
             f"list them in {ACCEPTED_FILE.relative_to(ROOT)} with the reason."
         )
-    stale = [a for a in accepted if (a.function, a.diff) not in used]
+    # Only a function whose every mutant was run can show that an entry no longer survives:
+    # a run of named mutants, or a stopped one, says nothing about the other functions.
+    not_run = {m.function for m in mutants if m.status in _NOT_RUN}
+    tried = {m.function for m in mutants} - not_run
+    stale = [a for a in accepted if a.function in tried and (a.function, a.diff) not in used]
     for entry in stale:
         print(f"\nnote: accepted mutant no longer survives (remove it?): {entry.function}")
         for line in entry.diff:

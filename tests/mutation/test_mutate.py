@@ -105,6 +105,20 @@ def test_a_run_that_went_wrong_is_not_a_pass() -> None:
     assert mutate.report(_mutants("killed", "suspicious"), []) == 1
 
 
+def test_an_accepted_mutant_is_called_stale_only_when_its_function_was_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    gone = mutate.Accepted("anyapi_sora._retry.f", ("- a", "+ killed now"), True, "same")
+    elsewhere = mutate.Accepted("anyapi_sora._retry.g", ("- a", "+ b"), True, "same")
+    assert mutate.report(_mutants(*["killed"] * 10), [gone, elsewhere]) == 0
+    out = capsys.readouterr().out
+    assert out.count("no longer survives") == 1
+    assert "(remove it?): anyapi_sora._retry.f\n    - a\n    + killed now" in out
+    # A function with a mutant not run yet may still have the entry's survivor among them.
+    mutate.report(_mutants(*["killed"] * 9, "not checked"), [gone])
+    assert "no longer survives" not in capsys.readouterr().out
+
+
 def test_mutants_not_run_are_counted_apart_and_fail_the_run(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
